@@ -1,0 +1,61 @@
+/**
+ * What task code can reach while it runs. The server's task runner installs an
+ * implementation (talking HTTP to the Execution API) with setTaskRuntime()
+ * before it calls an operator's execute(); task code never opens a database
+ * connection itself.
+ */
+
+export interface TaskLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+}
+
+export interface ConnectionInfo {
+  conn_id: string;
+  conn_type: string;
+  host: string | null;
+  schema: string | null;
+  login: string | null;
+  password: string | null;
+  port: number | null;
+  extra: string | null;
+  /** extra parsed as JSON, {} when empty or not an object */
+  extra_dejson: Record<string, unknown>;
+}
+
+export interface XComPullOptions {
+  /** a single task id returns a single value, a list returns a list (Airflow's rule) */
+  task_ids?: string | string[] | null;
+  key?: string;
+  dag_id?: string | null;
+  run_id?: string | null;
+  map_indexes?: number | number[] | null;
+  include_prior_dates?: boolean;
+  default?: unknown;
+}
+
+export interface TaskRuntime {
+  getVariable(key: string): Promise<string | null>;
+  setVariable(key: string, value: string, description?: string | null): Promise<void>;
+  getConnection(connId: string): Promise<ConnectionInfo | null>;
+  xcomPush(key: string, value: unknown): Promise<void>;
+  xcomPull(options: XComPullOptions): Promise<unknown>;
+  log: TaskLogger;
+}
+
+let current: TaskRuntime | null = null;
+
+export function setTaskRuntime(runtime: TaskRuntime | null): void {
+  current = runtime;
+}
+
+export function getTaskRuntime(): TaskRuntime {
+  if (!current) {
+    throw new Error(
+      'No task is running in this process: Variables, Connections and XCom are only reachable from task code run by Updraft.',
+    );
+  }
+  return current;
+}

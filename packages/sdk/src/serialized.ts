@@ -1,0 +1,109 @@
+/**
+ * The serialized form of a DAG: what the DAG processor stores in the database
+ * and what the scheduler and api-server read. JSON only; field names are
+ * Airflow's (snake_case) because users see them in the API and UI.
+ *
+ * This file is the contract between the SDK (which produces it) and the server
+ * (which consumes it). Change it with care: bump SERIALIZATION_VERSION.
+ */
+
+export const SERIALIZATION_VERSION = 1;
+
+export type SerializedSchedule =
+  | { kind: 'none' }
+  | { kind: 'once' }
+  | { kind: 'continuous' }
+  /** presets are normalized to cron: @hourly → "0 * * * *", @quarterly → "0 0 1 *\/3 *" … */
+  | { kind: 'cron'; expression: string }
+  | { kind: 'delta'; seconds: number };
+
+export type TriggerRule =
+  | 'all_success'
+  | 'all_failed'
+  | 'all_done'
+  | 'all_done_min_one_success'
+  | 'all_done_setup_success'
+  | 'one_success'
+  | 'one_failed'
+  | 'one_done'
+  | 'none_failed'
+  | 'none_failed_min_one_success'
+  | 'none_skipped'
+  | 'all_skipped'
+  | 'always';
+
+export interface SerializedParam {
+  value: unknown;
+  description: string | null;
+  /** JSON-schema-ish keywords Airflow's Param takes: type, enum, minimum, … */
+  schema: Record<string, unknown>;
+}
+
+export interface SerializedTask {
+  task_id: string;
+  /** class name shown to users: "BashOperator", "EmptyOperator", "_PythonDecoratedOperator" … */
+  operator: string;
+  upstream_task_ids: string[];
+  downstream_task_ids: string[];
+  owner: string;
+  retries: number;
+  retry_delay_seconds: number;
+  retry_exponential_backoff: boolean;
+  max_retry_delay_seconds: number | null;
+  execution_timeout_seconds: number | null;
+  trigger_rule: TriggerRule;
+  depends_on_past: boolean;
+  wait_for_downstream: boolean;
+  pool: string;
+  pool_slots: number;
+  /** own weight; the scheduler computes the effective weight with weight_rule */
+  priority_weight: number;
+  weight_rule: 'downstream' | 'upstream' | 'absolute';
+  queue: string;
+  email: string[];
+  email_on_failure: boolean;
+  email_on_retry: boolean;
+  has_on_execute_callback: boolean;
+  has_on_success_callback: boolean;
+  has_on_failure_callback: boolean;
+  has_on_retry_callback: boolean;
+  has_on_skipped_callback: boolean;
+  template_fields: string[];
+  template_ext: string[];
+  doc_md: string | null;
+  /** EmptyOperator: the scheduler marks it success without running a process */
+  is_empty: boolean;
+  /** operator arguments shown to users (bash_command, env …), JSON only */
+  fields: Record<string, unknown>;
+}
+
+export interface SerializedDag {
+  serialization_version: number;
+  dag_id: string;
+  /** absolute path of the file that defined the DAG */
+  fileloc: string;
+  description: string | null;
+  schedule: SerializedSchedule;
+  /** what the author wrote, for display: "@daily", "0 0 * * *", "1 day, 0:00:00", null */
+  schedule_text: string | null;
+  timezone: string;
+  /** ISO-8601 with offset, or null */
+  start_date: string | null;
+  end_date: string | null;
+  catchup: boolean;
+  tags: string[];
+  owners: string[];
+  params: Record<string, SerializedParam>;
+  max_active_runs: number | null;
+  max_active_tasks: number | null;
+  dagrun_timeout_seconds: number | null;
+  doc_md: string | null;
+  is_paused_upon_creation: boolean | null;
+  render_template_as_native_obj: boolean;
+  template_searchpath: string[];
+  has_on_success_callback: boolean;
+  has_on_failure_callback: boolean;
+  /** default_args as written, JSON-safe (functions dropped), for display */
+  default_args: Record<string, unknown>;
+  tasks: SerializedTask[];
+}
