@@ -1,0 +1,59 @@
+/**
+ * Every configuration key Updraft reads, with its type and default. Section and
+ * key names are Airflow's where the concept exists so that `AIRFLOW__CORE__…`
+ * overrides (and MWAA configuration options) carry over unchanged.
+ */
+import path from 'node:path';
+
+export type ConfigType = 'string' | 'int' | 'float' | 'bool' | 'path';
+
+export interface ConfigKey {
+  section: string;
+  key: string;
+  type: ConfigType;
+  /** a literal default, or one computed from $UPDRAFT_HOME */
+  default: string | ((home: string) => string);
+  description: string;
+  /** values allowed, for enumerations */
+  choices?: string[];
+  /** minimum for numbers */
+  min?: number;
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS: ConfigKey[] = [
+  { section: 'core', key: 'dags_folder', type: 'path', default: (home) => path.join(home, 'dags'), description: 'Folder the DAG processor scans for DAG files.' },
+  { section: 'core', key: 'parallelism', type: 'int', min: 1, default: '32', description: 'Task instances running at once, per scheduler.' },
+  { section: 'core', key: 'max_active_tasks_per_dag', type: 'int', min: 1, default: '16', description: 'Default max_active_tasks of a DAG.' },
+  { section: 'core', key: 'max_active_runs_per_dag', type: 'int', min: 1, default: '16', description: 'Default max_active_runs of a DAG.' },
+  { section: 'core', key: 'default_timezone', type: 'string', default: 'utc', description: 'Timezone of DAGs that set none.' },
+  { section: 'core', key: 'load_examples', type: 'bool', default: 'true', description: 'Load the example DAGs shipped with Updraft.' },
+  { section: 'core', key: 'dagbag_import_timeout', type: 'float', min: 0.1, default: '30', description: 'Seconds a DAG file may take to import before it is recorded as an import error.' },
+  { section: 'core', key: 'default_task_retries', type: 'int', min: 0, default: '0', description: 'Retries of a task that sets none.' },
+  { section: 'core', key: 'default_pool_task_slot_count', type: 'int', min: 0, default: '128', description: 'Slots of default_pool when it is created.' },
+  { section: 'core', key: 'executor', type: 'string', default: 'LocalExecutor', choices: ['LocalExecutor'], description: 'Executor that runs task instances.' },
+  { section: 'core', key: 'killed_task_cleanup_time', type: 'float', min: 0, default: '10', description: 'Seconds between SIGTERM and SIGKILL when a task is stopped.' },
+  { section: 'database', key: 'sql_alchemy_conn', type: 'string', default: '', secret: true, description: 'postgresql:// URL of an external database; empty starts the embedded PostgreSQL under $UPDRAFT_HOME.' },
+  { section: 'database', key: 'max_connections', type: 'int', min: 2, default: '10', description: 'Connections each Updraft process keeps in its pool.' },
+  { section: 'api', key: 'host', type: 'string', default: '127.0.0.1', description: 'Address the api-server listens on.' },
+  { section: 'api', key: 'port', type: 'int', min: 0, default: '8080', description: 'Port the api-server listens on.' },
+  { section: 'api', key: 'base_url', type: 'string', default: '', description: 'URL task processes and clients use to reach the api-server; defaults to http://host:port.' },
+  { section: 'api', key: 'expose_config', type: 'bool', default: 'false', description: 'Serve the configuration through the REST API.' },
+  { section: 'api_auth', key: 'jwt_secret', type: 'string', default: '', secret: true, description: 'Secret that signs API tokens; generated under $UPDRAFT_HOME when empty.' },
+  { section: 'api_auth', key: 'jwt_expiration_time', type: 'int', min: 1, default: '86400', description: 'Seconds an API token stays valid.' },
+  { section: 'logging', key: 'base_log_folder', type: 'path', default: (home) => path.join(home, 'logs'), description: 'Folder of task logs (one file per try).' },
+  { section: 'logging', key: 'logging_level', type: 'string', default: 'INFO', choices: ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'], description: 'Level of component logs.' },
+  { section: 'scheduler', key: 'scheduler_heartbeat_sec', type: 'float', min: 0.05, default: '5', description: 'Seconds between scheduler loops when nothing wakes it earlier.' },
+  { section: 'scheduler', key: 'task_instance_heartbeat_sec', type: 'float', min: 0.1, default: '5', description: 'Seconds between heartbeats of a running task.' },
+  { section: 'scheduler', key: 'task_instance_heartbeat_timeout', type: 'float', min: 1, default: '300', description: 'Seconds without a heartbeat after which a running task is failed (or retried).' },
+  { section: 'scheduler', key: 'task_queued_timeout', type: 'float', min: 1, default: '600', description: 'Seconds a task may stay queued before it is scheduled again.' },
+  { section: 'scheduler', key: 'catchup_by_default', type: 'bool', default: 'false', description: 'catchup of DAGs that set none.' },
+  { section: 'scheduler', key: 'standalone_warm_processes', type: 'int', min: 0, default: '2', description: 'Task processes kept started and idle so a task starts without waiting for Node to boot.' },
+  { section: 'dag_processor', key: 'refresh_interval', type: 'float', min: 1, default: '300', description: 'Seconds between full rescans of the DAG folder (file watching sees changes at once).' },
+  { section: 'dag_processor', key: 'parsing_processes', type: 'int', min: 1, default: '2', description: 'DAG files parsed at once.' },
+  { section: 'dag_processor', key: 'min_file_process_interval', type: 'float', min: 0, default: '30', description: 'Seconds before an unchanged file is parsed again on a rescan.' },
+];
+
+export function findKey(section: string, key: string): ConfigKey | undefined {
+  return CONFIG_KEYS.find((k) => k.section === section && k.key === key);
+}
