@@ -1,0 +1,1 @@
+SELECT '{{ ds }}' AS logical_day;

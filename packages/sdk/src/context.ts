@@ -1,0 +1,86 @@
+/**
+ * The context a running task sees (Airflow's "template context"). The server's
+ * task runner builds it; the SDK only defines its shape and lets TaskFlow code,
+ * which is not handed the context as an argument, fetch it.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { BaseOperator } from './baseoperator.ts';
+import type { DAG } from './dag.ts';
+import { AirflowException } from './exceptions.ts';
+import type { TaskLogger, XComPullOptions } from './runtime.ts';
+
+export type DagRunType = 'manual' | 'scheduled' | 'backfill' | 'asset_triggered';
+
+export interface DagRunInfo {
+  dag_id: string;
+  run_id: string;
+  run_type: DagRunType;
+  logical_date: Date | null;
+  data_interval_start: Date | null;
+  data_interval_end: Date | null;
+  conf: Record<string, unknown>;
+  start_date: Date | null;
+}
+
+export interface TaskInstanceInfo {
+  dag_id: string;
+  task_id: string;
+  run_id: string;
+  try_number: number;
+  map_index: number;
+  xcom_push(key: string, value: unknown): Promise<void>;
+  /** A task id (or list) pulls their return_value; options allow key, dag_id … */
+  xcom_pull(options?: XComPullOptions | string | string[]): Promise<unknown>;
+  log: TaskLogger;
+}
+
+export interface Context {
+  dag: DAG;
+  task: BaseOperator;
+  ti: TaskInstanceInfo;
+  task_instance: TaskInstanceInfo;
+  dag_run: DagRunInfo;
+  run_id: string;
+  ds: string;
+  ds_nodash: string;
+  ts: string;
+  ts_nodash: string;
+  logical_date: Date | null;
+  data_interval_start: Date | null;
+  data_interval_end: Date | null;
+  params: Record<string, unknown>;
+  try_number: number;
+  log: TaskLogger;
+  /** aborted when the task is killed or times out; long work should honour it */
+  signal: AbortSignal;
+  templates_dict?: Record<string, unknown> | null;
+  /** anything else the runner provides (task_instance_key_str, macros, conf …) */
+  [key: string]: unknown;
+}
+
+// AsyncLocalStorage keeps contexts apart when several tasks run in one
+// process (tests, or a runner executing tasks concurrently); the plain
+// variable covers runners that just set it once per process.
+const storage = new AsyncLocalStorage<Context>();
+let processContext: Context | null = null;
+
+/** Sets the context for this process (the task runner calls it before execute). */
+export function setCurrentContext(context: Context | null): void {
+  processContext = context;
+}
+
+/** Runs `fn` with `context` as the current context for everything it awaits. */
+export function withCurrentContext<T>(context: Context, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** The context of the running task; throws outside a task, as Airflow does. */
+export function getCurrentContext(): Context {
+  const context = storage.getStore() ?? processContext;
+  if (!context) {
+    throw new AirflowException(
+      'Current context was requested but no context was found! Are you running within an Updraft task?',
+    );
+  }
+  return context;
+}

@@ -1,0 +1,52 @@
+/**
+ * @updraft/sdk: what DAG authors import. Names follow Airflow so existing
+ * knowledge applies; see README-level docs in each module.
+ */
+export { DAG, dag, type DagOptions, type DefaultArgs, type DagCallback } from './dag.ts';
+export { collectDags, resetDagRegistry, getCurrentDag } from './dag-context.ts';
+export {
+  BaseOperator,
+  withDefaultArgs,
+  type BaseOperatorOptions,
+  type DependencyTarget,
+  type TaskCallback,
+} from './baseoperator.ts';
+export { chain, crossDownstream } from './chain.ts';
+export { BashOperator, type BashOperatorOptions } from './operators/bash.ts';
+export { EmptyOperator, type EmptyOperatorOptions } from './operators/empty.ts';
+export { FunctionOperator, PythonOperator, type FunctionOperatorOptions } from './operators/function.ts';
+export { task, _PythonDecoratedOperator, type TaskFunction, type TaskOptions, type TaskArgs } from './taskflow.ts';
+export { XComArg, XCOM_RETURN_KEY, resolveXComArgs, type Resolvable } from './xcomarg.ts';
+export { Param, type ParamOptions, type ParamType } from './params.ts';
+export {
+  AirflowException,
+  AirflowSkipException,
+  AirflowFailException,
+  AirflowNotFoundException,
+  DagDefinitionError,
+} from './exceptions.ts';
+export { Variable } from './variable.ts';
+export { Connection, BaseHook } from './connection.ts';
+export {
+  setCurrentContext,
+  getCurrentContext,
+  withCurrentContext,
+  type Context,
+  type DagRunInfo,
+  type DagRunType,
+  type TaskInstanceInfo,
+} from './context.ts';
+export { runOperator } from './execution.ts';
+export { serializeDag, serializeTask } from './serialize.ts';
+export { TRIGGER_RULES, WEIGHT_RULES, type WeightRule } from './trigger-rules.ts';
+export { CRON_PRESETS, type ScheduleArg } from './schedule.ts';
+export { formatTimedelta, durationToSeconds, type Duration, type DurationSpec } from './duration.ts';
+export * from './serialized.ts';
+export {
+  setTaskRuntime,
+  getTaskRuntime,
+  type TaskRuntime,
+  type TaskLogger,
+  type ConnectionInfo,
+  type XComPullOptions,
+} from './runtime.ts';

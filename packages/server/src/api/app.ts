@@ -1,0 +1,39 @@
+/** The api-server: public REST API v2, auth, and the Execution API task processes call. */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { Config } from '../config/config.ts';
+import { registerAuth } from './auth.ts';
+import { HttpError } from './errors.ts';
+import { registerExecutionApi } from './execution.ts';
+import { registerDagRoutes } from './public/dags.ts';
+import { registerDagRunRoutes } from './public/dag-runs.ts';
+import { registerMonitorRoutes } from './public/monitor.ts';
+
+export interface ApiDeps {
+  pool: pg.Pool;
+  config: Config;
+  secret: Uint8Array;
+  /** wakes a scheduler in this process at once (standalone); separate processes rely on NOTIFY */
+  onStateChange?: (dagId: string) => void;
+}
+
+export function buildApp(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+    if (err instanceof HttpError) return reply.code(err.statusCode).send({ detail: err.message });
+    if (err.validation) return reply.code(422).send({ detail: err.message });
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ detail: err.message });
+    app.log.error(err);
+    return reply.code(500).send({ detail: `Internal error: ${err.message}` });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ detail: `Not Found: ${req.method} ${req.url.split('?')[0]}` }));
+
+  registerAuth(app, { pool: deps.pool, secret: deps.secret, tokenTtl: deps.config.int('api_auth', 'jwt_expiration_time') });
+  registerMonitorRoutes(app, deps.pool);
+  registerExecutionApi(app, { pool: deps.pool, onStateChange: deps.onStateChange });
+  registerDagRoutes(app, deps.pool);
+  registerDagRunRoutes(app, { pool: deps.pool, config: deps.config, onTrigger: deps.onStateChange });
+  app.get('/', async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Updraft</title><h1>Updraft</h1><p>The web UI is coming; the REST API is at <code>/api/v2</code>.</p>'));
+  return app;
+}

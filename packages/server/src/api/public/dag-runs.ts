@@ -1,0 +1,128 @@
+/** /api/v2/dags/{dag_id}/dagRuns…: trigger, list, get; task instances of a run; task logs. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { Config } from '../../config/config.ts';
+import { getDagRun, type DagRunRow } from '../../db/sql/dag-runs.ts';
+import { logEvent } from '../../db/sql/event-log.ts';
+import type { TaskInstanceRow } from '../../db/sql/task-instances.ts';
+import { logRelativePath } from '../../executors/workload.ts';
+import { BadRequestError, NotFoundError, triggerDagRun } from '../../scheduler/runs.ts';
+import { RunConflictError } from '../../db/sql/dag-runs.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import { dagRunResponse, taskInstanceResponse } from '../serializers.ts';
+import { paging } from './pagination.ts';
+
+function parseDate(value: unknown, field: string): Date | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  const d = new Date(String(value));
+  if (Number.isNaN(d.getTime())) throw badRequest(`${field} is not a valid date-time: ${JSON.stringify(value)}`);
+  return d;
+}
+
+export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool; config: Config; onTrigger?: (dagId: string) => void }) {
+  const { pool, config } = deps;
+
+  app.post('/api/v2/dags/:dag_id/dagRuns', async (req) => {
+    const { dag_id } = req.params as { dag_id: string };
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The body must be a JSON object');
+    const start = parseDate(body.data_interval_start, 'data_interval_start');
+    const end = parseDate(body.data_interval_end, 'data_interval_end');
+    if ((start && !end) || (!start && end)) throw badRequest('data_interval_start and data_interval_end must be given together');
+    try {
+      const run = await triggerDagRun(pool, {
+        dag_id,
+        run_id: (body.dag_run_id as string | null | undefined) ?? null,
+        logical_date: parseDate(body.logical_date, 'logical_date'),
+        data_interval: start && end ? { start, end } : null,
+        conf: body.conf,
+        note: (body.note as string | null | undefined) ?? null,
+        triggered_by: req.user?.sub ?? 'rest_api',
+      });
+      await logEvent(pool, { event: 'trigger_dag_run', owner: req.user?.sub ?? null, dag_id, run_id: run.run_id, extra: body });
+      deps.onTrigger?.(dag_id);
+      return dagRunResponse(run);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw notFound(err.message);
+      if (err instanceof BadRequestError) throw badRequest(err.message);
+      if (err instanceof RunConflictError) throw conflict(err.message);
+      throw err;
+    }
+  });
+
+  app.get('/api/v2/dags/:dag_id/dagRuns', async (req) => {
+    const { dag_id } = req.params as { dag_id: string };
+    const q = req.query as Record<string, unknown>;
+    const { limit, offset } = paging(q);
+    const args: unknown[] = [];
+    const where: string[] = [];
+    if (dag_id !== '~') where.push(`dag_id = $${args.push(dag_id)}`);
+    if (q.state) where.push(`state = ANY($${args.push(Array.isArray(q.state) ? q.state : [q.state])}::text[])`);
+    const order = String(q.order_by ?? 'id');
+    const orders: Record<string, string> = { id: 'id', '-id': 'id DESC', logical_date: 'logical_date', '-logical_date': 'logical_date DESC', run_after: 'run_after', '-run_after': 'run_after DESC', start_date: 'start_date', '-start_date': 'start_date DESC' };
+    if (!orders[order]) throw badRequest(`Ordering with '${order}' is disallowed or the attribute does not exist on the model`);
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM dag_run ${whereSql}`, args);
+    const rows = await pool.query<DagRunRow>(`SELECT * FROM dag_run ${whereSql} ORDER BY ${orders[order]} LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, limit, offset]);
+    return { dag_runs: rows.rows.map(dagRunResponse), total_entries: total.rows[0].n };
+  });
+
+  const loadRun = async (dagId: string, runId: string) => {
+    const run = await getDagRun(pool, dagId, runId);
+    if (!run) throw notFound(`The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
+    return run;
+  };
+
+  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id', async (req) => {
+    const { dag_id, run_id } = req.params as { dag_id: string; run_id: string };
+    return dagRunResponse(await loadRun(dag_id, run_id));
+  });
+
+  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances', async (req) => {
+    const { dag_id, run_id } = req.params as { dag_id: string; run_id: string };
+    const run = await loadRun(dag_id, run_id);
+    const rows = await pool.query<TaskInstanceRow>('SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2 ORDER BY task_id, map_index', [dag_id, run_id]);
+    return {
+      task_instances: rows.rows.map((t) => taskInstanceResponse({ ...t, logical_date: run.logical_date, run_after: run.run_after })),
+      total_entries: rows.rows.length,
+    };
+  });
+
+  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id', async (req) => {
+    const { dag_id, run_id, task_id } = req.params as { dag_id: string; run_id: string; task_id: string };
+    const run = await loadRun(dag_id, run_id);
+    const r = await pool.query<TaskInstanceRow>('SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = -1', [dag_id, run_id, task_id]);
+    if (!r.rows[0]) throw notFound(`The Task Instance with dag_id: \`${dag_id}\`, run_id: \`${run_id}\`, task_id: \`${task_id}\` and map_index: \`-1\` was not found`);
+    return taskInstanceResponse({ ...r.rows[0], logical_date: run.logical_date, run_after: run.run_after });
+  });
+
+  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/logs/:try_number', async (req, reply) => {
+    const { dag_id, run_id, task_id, try_number } = req.params as { dag_id: string; run_id: string; task_id: string; try_number: string };
+    const q = req.query as { map_index?: string };
+    const mapIndex = q.map_index === undefined ? -1 : Number(q.map_index);
+    const tryNumber = Number(try_number);
+    if (!Number.isInteger(tryNumber) || tryNumber < 0) throw badRequest('try_number must be an integer');
+    await loadRun(dag_id, run_id);
+    const file = path.join(config.str('logging', 'base_log_folder'), logRelativePath({ dag_id, run_id, task_id, map_index: mapIndex, try_number: tryNumber }));
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (!text && !fs.existsSync(file)) {
+      const ti = await pool.query('SELECT 1 FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3', [dag_id, run_id, task_id]);
+      if (!ti.rowCount) throw notFound(`TaskInstance ${task_id} not found`);
+    }
+    if (String(req.headers.accept ?? '').includes('text/plain')) {
+      reply.type('text/plain');
+      return text;
+    }
+    const content = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const m = /^\[([^\]]+)\] \{([^}]*)\} (\w+) - (.*)$/.exec(line);
+        return m ? { timestamp: m[1], logger: m[2], level: m[3].toLowerCase(), event: m[4] } : { event: line };
+      });
+    return { content, continuation_token: null };
+  });
+}

@@ -1,0 +1,34 @@
+/** Health and version: the two routes that need no token (load balancers and probes call them). */
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { latestHeartbeat } from '../../db/sql/jobs.ts';
+import { VERSION } from '../../version.ts';
+
+const HEALTHY_WITHIN_MS = 60_000;
+
+export function registerMonitorRoutes(app: FastifyInstance, pool: pg.Pool) {
+  app.get('/api/v2/version', async () => ({ version: VERSION, git_version: null }));
+
+  app.get('/api/v2/monitor/health', async () => {
+    let metadatabase = 'healthy';
+    try {
+      await pool.query('SELECT 1');
+    } catch {
+      metadatabase = 'unhealthy';
+    }
+    const component = async (jobType: 'SchedulerJob' | 'DagProcessorJob' | 'TriggererJob') => {
+      if (metadatabase !== 'healthy') return { status: null, latest_heartbeat: null };
+      const beat = await latestHeartbeat(pool, jobType);
+      const status = beat && Date.now() - beat.getTime() < HEALTHY_WITHIN_MS ? 'healthy' : 'unhealthy';
+      return { status: beat ? status : null, latest_heartbeat: beat?.toISOString() ?? null };
+    };
+    const scheduler = await component('SchedulerJob');
+    const dagProcessor = await component('DagProcessorJob');
+    return {
+      metadatabase: { status: metadatabase },
+      scheduler: { status: scheduler.status, latest_scheduler_heartbeat: scheduler.latest_heartbeat },
+      dag_processor: { status: dagProcessor.status, latest_dag_processor_heartbeat: dagProcessor.latest_heartbeat },
+      triggerer: { status: null, latest_triggerer_heartbeat: null },
+    };
+  });
+}

@@ -1,0 +1,160 @@
+/** dag_run rows: creation (with its task instances) and the run-level state transitions. */
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import type { Queryable } from './queryable.ts';
+
+export type RunType = 'scheduled' | 'manual' | 'backfill' | 'asset_triggered';
+export type RunState = 'queued' | 'running' | 'success' | 'failed';
+
+export interface DagRunRow {
+  id: number;
+  dag_id: string;
+  run_id: string;
+  dag_version_id: number;
+  run_type: RunType;
+  state: RunState;
+  logical_date: Date | null;
+  data_interval_start: Date | null;
+  data_interval_end: Date | null;
+  run_after: Date;
+  queued_at: Date | null;
+  start_date: Date | null;
+  end_date: Date | null;
+  conf: Record<string, unknown>;
+  note: string | null;
+  triggered_by: string | null;
+}
+
+export class RunConflictError extends Error {}
+
+export interface NewTaskInstance {
+  task_id: string;
+  operator: string;
+  pool: string;
+  pool_slots: number;
+  queue: string;
+  priority_weight: number;
+  max_tries: number;
+}
+
+export interface NewDagRun {
+  dag_id: string;
+  run_id: string;
+  run_type: RunType;
+  logical_date: Date | null;
+  data_interval_start: Date | null;
+  data_interval_end: Date | null;
+  run_after: Date;
+  conf: Record<string, unknown>;
+  note?: string | null;
+  triggered_by: string;
+  dag_version_id: number;
+  tasks: NewTaskInstance[];
+}
+
+/** Inserts the run (queued) and one task instance per task (no state yet). Call inside a transaction. */
+export async function createDagRun(client: pg.PoolClient, run: NewDagRun): Promise<DagRunRow> {
+  let row: DagRunRow;
+  try {
+    const r = await client.query<DagRunRow>(
+      `INSERT INTO dag_run (dag_id, run_id, dag_version_id, run_type, state, logical_date, data_interval_start,
+                            data_interval_end, run_after, queued_at, conf, note, triggered_by)
+       VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, now(), $9, $10, $11)
+       RETURNING *`,
+      [
+        run.dag_id,
+        run.run_id,
+        run.dag_version_id,
+        run.run_type,
+        run.logical_date,
+        run.data_interval_start,
+        run.data_interval_end,
+        run.run_after,
+        JSON.stringify(run.conf),
+        run.note ?? null,
+        run.triggered_by,
+      ],
+    );
+    row = r.rows[0];
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === '23505') {
+      const what = e.constraint?.includes('logical_date')
+        ? `a run with logical_date ${run.logical_date?.toISOString()}`
+        : `a run with run_id '${run.run_id}'`;
+      throw new RunConflictError(`DAG '${run.dag_id}' already has ${what}`);
+    }
+    throw err;
+  }
+  if (run.tasks.length > 0) {
+    await client.query(
+      `INSERT INTO task_instance (id, dag_id, run_id, task_id, operator, pool, pool_slots, queue, priority_weight, max_tries)
+       SELECT t.id, $1, $2, t.task_id, t.operator, t.pool, t.pool_slots, t.queue, t.priority_weight, t.max_tries
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::int[], $10::int[])
+            AS t(id, task_id, operator, pool, pool_slots, queue, priority_weight, max_tries)`,
+      [
+        run.dag_id,
+        run.run_id,
+        run.tasks.map(() => crypto.randomUUID()),
+        run.tasks.map((t) => t.task_id),
+        run.tasks.map((t) => t.operator),
+        run.tasks.map((t) => t.pool),
+        run.tasks.map((t) => t.pool_slots),
+        run.tasks.map((t) => t.queue),
+        run.tasks.map((t) => t.priority_weight),
+        run.tasks.map((t) => t.max_tries),
+      ],
+    );
+  }
+  return row;
+}
+
+/**
+ * Moves queued runs to running, oldest first, while each DAG stays within its
+ * max_active_runs. One statement, so concurrent schedulers cannot overshoot.
+ */
+export async function startQueuedRuns(db: Queryable): Promise<DagRunRow[]> {
+  const r = await db.query<DagRunRow>(
+    `WITH running AS (
+       SELECT dag_id, count(*) AS n FROM dag_run WHERE state = 'running' GROUP BY dag_id
+     ), candidates AS (
+       SELECT r.id, d.max_active_runs - coalesce(running.n, 0) AS room,
+              row_number() OVER (PARTITION BY r.dag_id ORDER BY r.run_after, r.id) AS position
+       FROM dag_run r
+       JOIN dag d ON d.dag_id = r.dag_id
+       LEFT JOIN running ON running.dag_id = r.dag_id
+       WHERE r.state = 'queued' AND r.run_after <= now()
+     )
+     UPDATE dag_run SET state = 'running', start_date = now()
+     WHERE id IN (SELECT id FROM candidates WHERE position <= room) AND state = 'queued'
+     RETURNING *`,
+  );
+  return r.rows;
+}
+
+/** Running runs not being examined by another scheduler right now (the rows stay locked until commit). */
+export async function lockRunningRuns(client: pg.PoolClient, limit: number): Promise<DagRunRow[]> {
+  const r = await client.query<DagRunRow>(
+    `SELECT * FROM dag_run WHERE state = 'running' ORDER BY start_date LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return r.rows;
+}
+
+export async function finishRun(db: Queryable, id: number, state: 'success' | 'failed'): Promise<DagRunRow | null> {
+  const r = await db.query<DagRunRow>(
+    `UPDATE dag_run SET state = $2, end_date = now() WHERE id = $1 AND state IN ('queued', 'running') RETURNING *`,
+    [id, state],
+  );
+  return r.rows[0] ?? null;
+}
+
+export async function getDagRun(db: Queryable, dagId: string, runId: string): Promise<DagRunRow | null> {
+  const r = await db.query<DagRunRow>('SELECT * FROM dag_run WHERE dag_id = $1 AND run_id = $2', [dagId, runId]);
+  return r.rows[0] ?? null;
+}
+
+export async function countActiveRuns(db: Queryable, dagId: string): Promise<number> {
+  const r = await db.query<{ n: number }>(`SELECT count(*) AS n FROM dag_run WHERE dag_id = $1 AND state IN ('queued', 'running')`, [dagId]);
+  return r.rows[0].n;
+}

@@ -1,0 +1,272 @@
+/**
+ * task_instance state transitions. Each is one statement guarded by the state
+ * the caller expects, so two schedulers (or a scheduler and the api-server)
+ * racing on the same row cannot both win.
+ */
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import type { Queryable } from './queryable.ts';
+
+export type TiState =
+  | 'scheduled'
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'up_for_retry'
+  | 'up_for_reschedule'
+  | 'upstream_failed'
+  | 'skipped'
+  | 'deferred'
+  | 'removed'
+  | 'restarting';
+
+export const FINISHED_STATES: TiState[] = ['success', 'failed', 'skipped', 'upstream_failed', 'removed'];
+
+export interface TaskInstanceRow {
+  id: string;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  map_index: number;
+  state: TiState | null;
+  try_number: number;
+  max_tries: number;
+  operator: string;
+  pool: string;
+  pool_slots: number;
+  queue: string;
+  priority_weight: number;
+  scheduled_dttm: Date | null;
+  queued_dttm: Date | null;
+  start_date: Date | null;
+  end_date: Date | null;
+  duration: number | null;
+  hostname: string | null;
+  pid: number | null;
+  queued_by_job_id: number | null;
+  last_heartbeat_at: Date | null;
+  next_retry_at: Date | null;
+  rendered_fields: Record<string, unknown> | null;
+  note: string | null;
+}
+
+export interface TiKey {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  map_index: number;
+}
+
+export async function listRunTis(db: Queryable, dagId: string, runId: string): Promise<TaskInstanceRow[]> {
+  const r = await db.query<TaskInstanceRow>('SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2', [dagId, runId]);
+  return r.rows;
+}
+
+export async function getTiById(db: Queryable, id: string): Promise<TaskInstanceRow | null> {
+  const r = await db.query<TaskInstanceRow>('SELECT * FROM task_instance WHERE id = $1', [id]);
+  return r.rows[0] ?? null;
+}
+
+/**
+ * Sets `to` on the task instances of one run whose current state is one of
+ * `from` (null meaning "no state yet"). Returns the rows it changed.
+ */
+export async function setTisState(
+  db: Queryable,
+  dagId: string,
+  runId: string,
+  taskIds: string[],
+  from: (TiState | null)[],
+  to: TiState,
+): Promise<TaskInstanceRow[]> {
+  if (taskIds.length === 0) return [];
+  const allowNull = from.includes(null);
+  const states = from.filter((s) => s !== null);
+  const finished = FINISHED_STATES.includes(to);
+  const r = await db.query<TaskInstanceRow>(
+    `UPDATE task_instance SET
+       state = $4,
+       scheduled_dttm = CASE WHEN $4 = 'scheduled' THEN now() ELSE scheduled_dttm END,
+       start_date = CASE WHEN $6 THEN coalesce(start_date, now()) ELSE start_date END,
+       end_date = CASE WHEN $6 THEN now() ELSE end_date END,
+       duration = CASE WHEN $6 THEN extract(epoch FROM now() - coalesce(start_date, now())) ELSE duration END
+     WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[])
+       AND (state = ANY($5::text[]) OR ($7 AND state IS NULL))
+     RETURNING *`,
+    [dagId, runId, taskIds, to, states, finished, allowNull],
+  );
+  return r.rows;
+}
+
+export interface PoolRoom {
+  pool: string;
+  open_slots: number;
+}
+
+/**
+ * Scheduled task instances that can be queued now, best priority first: the
+ * caller applies pool, per-DAG and executor limits to this list.
+ */
+export async function scheduledCandidates(db: Queryable, limit: number) {
+  const r = await db.query<TaskInstanceRow & { max_active_tasks: number }>(
+    `SELECT ti.*, d.max_active_tasks
+     FROM task_instance ti
+     JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+     JOIN dag d ON d.dag_id = ti.dag_id
+     WHERE ti.state = 'scheduled' AND r.state = 'running'
+     ORDER BY ti.priority_weight DESC, r.run_after, ti.scheduled_dttm
+     LIMIT $1`,
+    [limit],
+  );
+  return r.rows;
+}
+
+/** Open slots per pool: size minus the slots of queued and running task instances. -1 slots means unlimited. */
+export async function poolRoom(db: Queryable): Promise<Map<string, number>> {
+  const r = await db.query<{ pool: string; slots: number; used: number }>(
+    `SELECT p.pool, p.slots, coalesce(sum(ti.pool_slots), 0) AS used
+     FROM slot_pool p
+     LEFT JOIN task_instance ti ON ti.pool = p.pool AND ti.state IN ('queued', 'running')
+     GROUP BY p.pool, p.slots`,
+  );
+  return new Map(r.rows.map((p) => [p.pool, p.slots < 0 ? Number.POSITIVE_INFINITY : p.slots - p.used]));
+}
+
+/** Queued and running task instances per DAG (max_active_tasks counts both). */
+export async function activeTasksPerDag(db: Queryable): Promise<Map<string, number>> {
+  const r = await db.query<{ dag_id: string; n: number }>(
+    `SELECT dag_id, count(*) AS n FROM task_instance WHERE state IN ('queued', 'running') GROUP BY dag_id`,
+  );
+  return new Map(r.rows.map((x) => [x.dag_id, x.n]));
+}
+
+/**
+ * scheduled → queued for a new try: a fresh id (so the previous try's token is
+ * worthless) and try_number + 1.
+ */
+export async function queueTis(db: Queryable, ids: string[], jobId: number): Promise<TaskInstanceRow[]> {
+  if (ids.length === 0) return [];
+  const r = await db.query<TaskInstanceRow>(
+    `UPDATE task_instance ti SET
+       state = 'queued', id = fresh.new_id, try_number = ti.try_number + 1, queued_dttm = now(),
+       queued_by_job_id = $2, start_date = NULL, end_date = NULL, duration = NULL,
+       hostname = NULL, pid = NULL, last_heartbeat_at = NULL, next_retry_at = NULL, rendered_fields = NULL
+     FROM (SELECT unnest($1::uuid[]) AS old_id, unnest($3::uuid[]) AS new_id) AS fresh
+     WHERE ti.id = fresh.old_id AND ti.state = 'scheduled'
+     RETURNING ti.*`,
+    [ids, jobId, ids.map(() => crypto.randomUUID())],
+  );
+  return r.rows;
+}
+
+/** queued → running, by the task process itself (through the Execution API). */
+export async function startTry(db: Queryable, id: string, hostname: string, pid: number): Promise<TaskInstanceRow | null> {
+  const r = await db.query<TaskInstanceRow>(
+    `UPDATE task_instance SET state = 'running', start_date = now(), hostname = $2, pid = $3, last_heartbeat_at = now()
+     WHERE id = $1 AND state = 'queued'
+     RETURNING *`,
+    [id, hostname, pid],
+  );
+  return r.rows[0] ?? null;
+}
+
+/** Returns false when the try is no longer running (cleared, marked, or failed as a zombie). */
+export async function heartbeatTry(db: Queryable, id: string): Promise<boolean> {
+  const r = await db.query(`UPDATE task_instance SET last_heartbeat_at = now() WHERE id = $1 AND state = 'running'`, [id]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+export interface RetryPolicy {
+  retry_delay_seconds: number;
+  retry_exponential_backoff: boolean;
+  max_retry_delay_seconds: number | null;
+}
+
+export type TryOutcome = 'success' | 'skipped' | 'failed' | 'failed_no_retry';
+
+/**
+ * Ends a try: success, skipped, or failed — which becomes up_for_retry while
+ * tries remain (Airflow's rule: retry while try_number <= max_tries). Records
+ * the try in task_instance_history. `expected` is the state the caller saw.
+ */
+export async function finishTry(
+  db: Queryable,
+  id: string,
+  outcome: TryOutcome,
+  retry: RetryPolicy,
+  expected: TiState[] = ['running'],
+): Promise<TaskInstanceRow | null> {
+  const r = await db.query<TaskInstanceRow>(
+    `WITH done AS (
+       UPDATE task_instance SET
+         state = CASE
+           WHEN $2 IN ('success', 'skipped') THEN $2
+           WHEN $2 = 'failed' AND try_number <= max_tries THEN 'up_for_retry'
+           ELSE 'failed' END,
+         next_retry_at = CASE
+           WHEN $2 = 'failed' AND try_number <= max_tries THEN
+             now() + make_interval(secs => CASE WHEN $3 THEN least($4 * power(2, try_number - 1), coalesce($5, 86400)) ELSE $4 END)
+           ELSE NULL END,
+         start_date = coalesce(start_date, now()),
+         end_date = now(),
+         duration = extract(epoch FROM now() - coalesce(start_date, now()))
+       WHERE id = $1 AND state = ANY($6::text[])
+       RETURNING *
+     ), history AS (
+       INSERT INTO task_instance_history (id, dag_id, run_id, task_id, map_index, try_number, state, operator, pool, queue,
+                                          priority_weight, queued_dttm, start_date, end_date, duration, hostname, pid)
+       SELECT id, dag_id, run_id, task_id, map_index, try_number, state, operator, pool, queue,
+              priority_weight, queued_dttm, start_date, end_date, duration, hostname, pid
+       FROM done
+       ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO NOTHING
+     )
+     SELECT * FROM done`,
+    [id, outcome, retry.retry_exponential_backoff, retry.retry_delay_seconds, retry.max_retry_delay_seconds, expected],
+  );
+  return r.rows[0] ?? null;
+}
+
+/** up_for_retry whose delay has passed → scheduled. */
+export async function scheduleDueRetries(db: Queryable): Promise<number> {
+  const r = await db.query(
+    `UPDATE task_instance SET state = 'scheduled', scheduled_dttm = now()
+     WHERE state = 'up_for_retry' AND next_retry_at <= now()`,
+  );
+  return r.rowCount ?? 0;
+}
+
+/** Running tries whose heartbeat stopped: the process is gone (or its host is). */
+export async function findZombies(db: Queryable, timeoutSeconds: number): Promise<TaskInstanceRow[]> {
+  const r = await db.query<TaskInstanceRow>(
+    `SELECT * FROM task_instance WHERE state = 'running' AND last_heartbeat_at < now() - make_interval(secs => $1)`,
+    [timeoutSeconds],
+  );
+  return r.rows;
+}
+
+/**
+ * Queued tries whose scheduler died before the process started, or that waited
+ * longer than task_queued_timeout, go back to scheduled (same try number).
+ */
+export async function requeueStuckTis(db: Queryable, jobTimeoutSeconds: number, queuedTimeoutSeconds: number): Promise<number> {
+  const r = await db.query(
+    `UPDATE task_instance ti SET state = 'scheduled', try_number = try_number - 1, queued_by_job_id = NULL
+     WHERE ti.state = 'queued'
+       AND (ti.queued_dttm < now() - make_interval(secs => $2)
+            OR NOT EXISTS (SELECT 1 FROM job j WHERE j.id = ti.queued_by_job_id AND j.state = 'running'
+                             AND j.latest_heartbeat > now() - make_interval(secs => $1)))`,
+    [jobTimeoutSeconds, queuedTimeoutSeconds],
+  );
+  return r.rowCount ?? 0;
+}
+
+export async function saveRenderedFields(db: Queryable, id: string, fields: Record<string, unknown>): Promise<void> {
+  await db.query('UPDATE task_instance SET rendered_fields = $2 WHERE id = $1', [id, JSON.stringify(fields)]);
+}
+
+export async function notifyScheduler(db: Queryable, dagId: string): Promise<void> {
+  await db.query(`SELECT pg_notify('updraft_scheduler', $1)`, [dagId]);
+}
+
+export type { pg };

@@ -1,0 +1,119 @@
+/**
+ * The local executor: one child process per task try, at most [core] parallelism
+ * at once. A few processes are started ahead of time and wait, idle, for a
+ * workload: a try then starts without paying Node's boot time, and still gets a
+ * process of its own that exits when the try ends.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Executor, ProcessExit, Workload } from './workload.ts';
+
+const RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'task-runner', 'main.ts');
+
+interface Running {
+  child: ChildProcess;
+  workload: Workload;
+  timedOut: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+export interface LocalExecutorOptions {
+  parallelism: number;
+  warmProcesses: number;
+}
+
+export class LocalExecutor implements Executor {
+  private readonly options: LocalExecutorOptions;
+  private readonly warm: ChildProcess[] = [];
+  private readonly active = new Map<string, Running>();
+  private readonly listeners: ((exit: ProcessExit) => void)[] = [];
+  private stopping = false;
+
+  constructor(options: LocalExecutorOptions) {
+    this.options = options;
+    this.refill();
+  }
+
+  freeSlots(): number {
+    return Math.max(0, this.options.parallelism - this.active.size);
+  }
+
+  running(): string[] {
+    return [...this.active.keys()];
+  }
+
+  onExit(listener: (exit: ProcessExit) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private spawnRunner(): ChildProcess {
+    // detached: each try is its own process group, so a timeout kills the
+    // commands it started (bash, …) along with it
+    const child = fork(RUNNER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    child.on('error', () => undefined);
+    return child;
+  }
+
+  private refill() {
+    if (this.stopping) return;
+    while (this.warm.length < this.options.warmProcesses) {
+      const child = this.spawnRunner();
+      this.warm.push(child);
+      child.once('exit', () => {
+        const i = this.warm.indexOf(child);
+        if (i >= 0) this.warm.splice(i, 1);
+      });
+    }
+  }
+
+  submit(workload: Workload): void {
+    const child = this.warm.shift() ?? this.spawnRunner();
+    const entry: Running = { child, workload, timedOut: false };
+    this.active.set(workload.ti_id, entry);
+    child.removeAllListeners('exit');
+    child.once('exit', (code, signal) => {
+      if (entry.timer) clearTimeout(entry.timer);
+      this.active.delete(workload.ti_id);
+      const exit: ProcessExit = { ti_id: workload.ti_id, code, signal, log_path: workload.log_path, timed_out: entry.timedOut };
+      for (const l of this.listeners) l(exit);
+    });
+    child.send({ type: 'run', workload });
+    if (workload.execution_timeout_seconds !== null) {
+      // The task process enforces execution_timeout itself and reports the
+      // failure; this is the backstop for a process too stuck to do so.
+      const ms = (workload.execution_timeout_seconds + workload.kill_grace_seconds + 5) * 1000;
+      entry.timer = setTimeout(() => {
+        entry.timedOut = true;
+        killGroup(child, 'SIGKILL');
+      }, ms);
+      entry.timer.unref();
+    }
+    this.refill();
+  }
+
+  /** Stops idle processes and waits for running tries (they are killed after `graceMs`). */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    for (const child of this.warm.splice(0)) child.kill('SIGKILL');
+    const waits = [...this.active.values()].map(
+      (r) =>
+        new Promise<void>((resolve) => {
+          if (r.child.exitCode !== null || r.child.signalCode !== null) return resolve();
+          r.child.once('exit', () => resolve());
+          killGroup(r.child, 'SIGTERM');
+          setTimeout(() => killGroup(r.child, 'SIGKILL'), graceMs).unref();
+        }),
+    );
+    await Promise.all(waits);
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (!child.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}

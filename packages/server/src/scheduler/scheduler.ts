@@ -1,0 +1,311 @@
+/**
+ * The scheduler loop. Each pass: create due runs, start queued runs, decide
+ * task instances of running runs, queue what may run and hand it to the
+ * executor. A pass runs as soon as something happens (a task finished, a run
+ * was triggered: LISTEN/NOTIFY or an in-process wake); the timer is only the
+ * backstop for time-based work (retry delays, schedules, heartbeats).
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import type { SerializedDag } from '@updraft/sdk/serialized';
+import type pg from 'pg';
+import type { Config } from '../config/config.ts';
+import { getDagVersion } from '../db/sql/dags.ts';
+import { finishRun, lockRunningRuns, startQueuedRuns, type DagRunRow } from '../db/sql/dag-runs.ts';
+import { endJob, heartbeatJob, startJob } from '../db/sql/jobs.ts';
+import { inTransaction } from '../db/sql/queryable.ts';
+import {
+  activeTasksPerDag,
+  findZombies,
+  finishTry,
+  getTiById,
+  poolRoom,
+  queueTis,
+  requeueStuckTis,
+  scheduleDueRetries,
+  scheduledCandidates,
+  setTisState,
+  type TaskInstanceRow,
+  type TiState,
+} from '../db/sql/task-instances.ts';
+import { logRelativePath, type Executor, type ProcessExit } from '../executors/workload.ts';
+import { signToken } from '../security/tokens.ts';
+import type { Logger } from '../util/logger.ts';
+import { decideRun } from './decide.ts';
+import { createScheduledRuns } from './runs.ts';
+
+const QUEUE_LOCK = 7_361_202; // advisory lock id: one scheduler at a time in the queueing critical section
+
+export interface SchedulerDeps {
+  pool: pg.Pool;
+  config: Config;
+  executor: Executor;
+  secret: Uint8Array;
+  apiUrl: string;
+  log: Logger;
+  /** limit the scheduler to one run and no automated runs (`dags test`, `tasks test`) */
+  onlyRun?: { dag_id: string; run_id: string };
+}
+
+export class Scheduler {
+  private readonly deps: SchedulerDeps;
+  private readonly versions = new Map<number, SerializedDag>();
+  private jobId = 0;
+  private running = false;
+  private wakeRequested = false;
+  private wakeUp: (() => void) | null = null;
+  private loopDone: Promise<void> | null = null;
+  private listener: pg.Client | null = null;
+  private lastHousekeeping = 0;
+
+  constructor(deps: SchedulerDeps) {
+    this.deps = deps;
+    deps.executor.onExit((exit) => {
+      void this.handleProcessExit(exit).catch((err) => deps.log.error({ err }, 'handling a task process exit failed'));
+    });
+  }
+
+  /** Ask for a pass as soon as possible (coalesces). */
+  wake(): void {
+    this.wakeRequested = true;
+    this.wakeUp?.();
+  }
+
+  async start(): Promise<void> {
+    const { pool } = this.deps;
+    this.jobId = await startJob(pool, 'SchedulerJob');
+    this.running = true;
+    const listener = (await pool.connect()) as unknown as pg.Client;
+    listener.on('notification', () => this.wake());
+    await listener.query('LISTEN updraft_scheduler');
+    this.listener = listener;
+    this.loopDone = this.loop();
+    this.deps.log.info({ job_id: this.jobId }, 'scheduler started');
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    if (this.listener) {
+      await this.listener.query('UNLISTEN *').catch(() => undefined);
+      (this.listener as unknown as pg.PoolClient).release();
+    }
+    await endJob(this.deps.pool, this.jobId).catch(() => undefined);
+  }
+
+  private async loop() {
+    const idleMs = this.deps.config.float('scheduler', 'scheduler_heartbeat_sec') * 1000;
+    while (this.running) {
+      this.wakeRequested = false;
+      try {
+        await this.runOnce();
+      } catch (err) {
+        this.deps.log.error({ err }, 'scheduler pass failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      if (!this.running) break;
+      if (this.wakeRequested) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, idleMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  private async version(id: number, db: pg.Pool | pg.PoolClient = this.deps.pool): Promise<SerializedDag> {
+    let dag = this.versions.get(id);
+    if (!dag) {
+      dag = await getDagVersion(db, id);
+      this.versions.set(id, dag);
+    }
+    return dag;
+  }
+
+  /** One scheduling pass. Public so tests can drive the scheduler step by step. */
+  async runOnce(): Promise<void> {
+    const { pool } = this.deps;
+    const now = Date.now();
+    if (now - this.lastHousekeeping > 1000) {
+      this.lastHousekeeping = now;
+      await this.housekeeping();
+    }
+    if (!this.deps.onlyRun) {
+      await createScheduledRuns(pool);
+      await startQueuedRuns(pool);
+    }
+    await scheduleDueRetries(pool);
+    await this.examineRuns();
+    await this.queueAndSubmit();
+  }
+
+  private async housekeeping() {
+    const { pool, config } = this.deps;
+    await heartbeatJob(pool, this.jobId);
+    const heartbeatTimeout = config.float('scheduler', 'task_instance_heartbeat_timeout');
+    for (const ti of await findZombies(pool, heartbeatTimeout)) {
+      // tries this scheduler's executor still runs are alive whatever their heartbeat says
+      if (this.deps.executor.running().includes(ti.id)) continue;
+      await this.failTry(ti, `Task process of try ${ti.try_number} stopped sending heartbeats for over ${heartbeatTimeout} s (last at ${ti.last_heartbeat_at?.toISOString()}): it is gone.`, ['running']);
+    }
+    const jobTimeout = Math.max(config.float('scheduler', 'scheduler_heartbeat_sec') * 5, 30);
+    await requeueStuckTis(pool, jobTimeout, config.float('scheduler', 'task_queued_timeout'));
+  }
+
+  private async examineRuns() {
+    const { pool, log } = this.deps;
+    await inTransaction(pool, async (client) => {
+      const only = this.deps.onlyRun;
+      const runs = (await lockRunningRuns(client, 200)).filter((r) => !only || (r.dag_id === only.dag_id && r.run_id === only.run_id));
+      if (runs.length === 0) return;
+      const tis = await client.query<TaskInstanceRow>(
+        `SELECT ti.* FROM task_instance ti JOIN unnest($1::text[], $2::text[]) AS r(dag_id, run_id)
+           ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id`,
+        [runs.map((r) => r.dag_id), runs.map((r) => r.run_id)],
+      );
+      const byRun = new Map<string, TaskInstanceRow[]>();
+      for (const ti of tis.rows) {
+        const k = `${ti.dag_id}\u0000${ti.run_id}`;
+        (byRun.get(k) ?? byRun.set(k, []).get(k))?.push(ti);
+      }
+      for (const run of runs) {
+        const dag = await this.version(run.dag_version_id, client);
+        const runTis = byRun.get(`${run.dag_id}\u0000${run.run_id}`) ?? [];
+        if (await this.checkRunTimeout(client, run, dag)) continue;
+        const states = new Map<string, TiState | null>(runTis.map((t) => [t.task_id, t.state]));
+        const past = dag.tasks.some((t) => t.depends_on_past) ? await previousRunStates(client, run) : null;
+        const decision = decideRun({ dag, states, previousStates: past?.states, previousRunActive: past?.active });
+        await setTisState(client, run.dag_id, run.run_id, decision.schedule, [null], 'scheduled');
+        await setTisState(client, run.dag_id, run.run_id, decision.skipped, [null], 'skipped');
+        await setTisState(client, run.dag_id, run.run_id, decision.upstream_failed, [null], 'upstream_failed');
+        await setTisState(client, run.dag_id, run.run_id, decision.success, [null], 'success');
+        if (decision.runState) {
+          const finished = await finishRun(client, run.id, decision.runState);
+          if (finished) log.info({ dag_id: run.dag_id, run_id: run.run_id, state: decision.runState }, 'dag run finished');
+        }
+      }
+    });
+  }
+
+  /** dagrun_timeout: the run fails and whatever has not finished is skipped (running tries then stop). */
+  private async checkRunTimeout(client: pg.PoolClient, run: DagRunRow, dag: SerializedDag): Promise<boolean> {
+    if (!dag.dagrun_timeout_seconds || !run.start_date) return false;
+    if (Date.now() - run.start_date.getTime() < dag.dagrun_timeout_seconds * 1000) return false;
+    await client.query(
+      `UPDATE task_instance SET state = 'skipped', end_date = now()
+       WHERE dag_id = $1 AND run_id = $2 AND (state IS NULL OR state IN ('scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule', 'deferred'))`,
+      [run.dag_id, run.run_id],
+    );
+    await finishRun(client, run.id, 'failed');
+    this.deps.log.warn({ dag_id: run.dag_id, run_id: run.run_id }, `dag run timed out after ${dag.dagrun_timeout_seconds} s`);
+    return true;
+  }
+
+  /** The critical section: pick scheduled task instances within every limit, mark them queued, start them. */
+  private async queueAndSubmit() {
+    const { pool, executor, config } = this.deps;
+    const free = executor.freeSlots();
+    if (free <= 0) return;
+    const queued = await inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_LOCK]);
+      const only = this.deps.onlyRun;
+      const candidates = (await scheduledCandidates(client, free * 4 + 32)).filter((t) => !only || (t.dag_id === only.dag_id && t.run_id === only.run_id));
+      if (candidates.length === 0) return [];
+      const pools = await poolRoom(client);
+      const perDag = await activeTasksPerDag(client);
+      const chosen: string[] = [];
+      for (const ti of candidates) {
+        if (chosen.length >= free) break;
+        const room = pools.get(ti.pool);
+        if (room === undefined || room < ti.pool_slots) continue;
+        const active = perDag.get(ti.dag_id) ?? 0;
+        if (active >= ti.max_active_tasks) continue;
+        pools.set(ti.pool, room - ti.pool_slots);
+        perDag.set(ti.dag_id, active + 1);
+        chosen.push(ti.id);
+      }
+      return queueTis(client, chosen, this.jobId);
+    });
+    for (const ti of queued) {
+      const run = await pool.query<{ dag_version_id: number }>('SELECT dag_version_id FROM dag_run WHERE dag_id = $1 AND run_id = $2', [ti.dag_id, ti.run_id]);
+      const dag = await this.version(run.rows[0].dag_version_id);
+      const task = dag.tasks.find((t) => t.task_id === ti.task_id);
+      const token = await signToken(
+        this.deps.secret,
+        { kind: 'task', sub: ti.id, dag_id: ti.dag_id, run_id: ti.run_id, task_id: ti.task_id, map_index: ti.map_index, try_number: ti.try_number },
+        (task?.execution_timeout_seconds ?? 86_400) + 3600,
+      );
+      executor.submit({
+        ti_id: ti.id,
+        dag_id: ti.dag_id,
+        task_id: ti.task_id,
+        run_id: ti.run_id,
+        map_index: ti.map_index,
+        try_number: ti.try_number,
+        dag_file: dag.fileloc,
+        token,
+        api_url: this.deps.apiUrl,
+        log_path: path.join(config.str('logging', 'base_log_folder'), logRelativePath(ti)),
+        execution_timeout_seconds: task?.execution_timeout_seconds ?? null,
+        heartbeat_seconds: config.float('scheduler', 'task_instance_heartbeat_sec'),
+        kill_grace_seconds: config.float('core', 'killed_task_cleanup_time'),
+      });
+    }
+  }
+
+  private async failTry(ti: TaskInstanceRow, reason: string, expected: TiState[]) {
+    const { pool, config, log } = this.deps;
+    const run = await pool.query<{ dag_version_id: number }>('SELECT dag_version_id FROM dag_run WHERE dag_id = $1 AND run_id = $2', [ti.dag_id, ti.run_id]);
+    if (!run.rows[0]) return;
+    const dag = await this.version(run.rows[0].dag_version_id);
+    const task = dag.tasks.find((t) => t.task_id === ti.task_id);
+    const done = await finishTry(
+      pool,
+      ti.id,
+      'failed',
+      {
+        retry_delay_seconds: task?.retry_delay_seconds ?? 300,
+        retry_exponential_backoff: task?.retry_exponential_backoff ?? false,
+        max_retry_delay_seconds: task?.max_retry_delay_seconds ?? null,
+      },
+      expected,
+    );
+    if (!done) return;
+    const file = path.join(config.str('logging', 'base_log_folder'), logRelativePath(ti));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, `[${new Date().toISOString()}] {scheduler} ERROR - ${reason} Marked ${done.state}.\n`);
+    log.warn({ dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, try_number: ti.try_number, state: done.state }, reason);
+    this.wake();
+  }
+
+  /** A task process ended. If it did not report a state itself (crash, kill -9, timeout), the try failed. */
+  private async handleProcessExit(exit: ProcessExit) {
+    const ti = await getTiById(this.deps.pool, exit.ti_id);
+    if (ti && (ti.state === 'running' || ti.state === 'queued')) {
+      const how = exit.timed_out
+        ? 'was killed after running past its execution_timeout'
+        : exit.signal
+          ? `was killed by ${exit.signal}`
+          : `exited with code ${exit.code}`;
+      await this.failTry(ti, `Task process (try ${ti.try_number}) ${how} without reporting a state.`, ['running', 'queued']);
+    }
+    this.wake();
+  }
+}
+
+async function previousRunStates(client: pg.PoolClient, run: DagRunRow): Promise<{ states: Map<string, TiState | null>; active: boolean } | null> {
+  const prev = await client.query<{ run_id: string; state: string }>(
+    `SELECT run_id, state FROM dag_run WHERE dag_id = $1 AND logical_date < $2 ORDER BY logical_date DESC LIMIT 1`,
+    [run.dag_id, run.logical_date],
+  );
+  if (!prev.rows[0]) return null;
+  const tis = await client.query<{ task_id: string; state: TiState | null }>(
+    'SELECT task_id, state FROM task_instance WHERE dag_id = $1 AND run_id = $2',
+    [run.dag_id, prev.rows[0].run_id],
+  );
+  return { states: new Map(tis.rows.map((t) => [t.task_id, t.state])), active: ['queued', 'running'].includes(prev.rows[0].state) };
+}

@@ -1,0 +1,37 @@
+/**
+ * Bearer tokens. Users get one from POST /auth/token; each task try gets one
+ * from the scheduler that is valid for that try only (its task instance id
+ * changes with every try, and the token names it).
+ */
+import { jwtVerify, SignJWT } from 'jose';
+
+export interface UserClaims {
+  kind: 'user';
+  sub: string;
+  role: string;
+}
+
+export interface TaskClaims {
+  kind: 'task';
+  /** task_instance.id of this try */
+  sub: string;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  map_index: number;
+  try_number: number;
+}
+
+export async function signToken(secret: Uint8Array, claims: UserClaims | TaskClaims, ttlSeconds: number): Promise<string> {
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .setIssuer('updraft')
+    .sign(secret);
+}
+
+export async function verifyToken(secret: Uint8Array, token: string): Promise<UserClaims | TaskClaims> {
+  const { payload } = await jwtVerify(token, secret, { issuer: 'updraft', algorithms: ['HS256'] });
+  return payload as unknown as UserClaims | TaskClaims;
+}

@@ -1,0 +1,106 @@
+/** The task process's only line to Updraft: HTTP calls to the api-server's Execution API with its try's token. */
+import type { ConnectionInfo } from '@updraft/sdk/runtime';
+
+export class ExecutionApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export interface StartResponse {
+  dag_run: {
+    dag_id: string;
+    run_id: string;
+    run_type: string;
+    logical_date: string | null;
+    data_interval_start: string | null;
+    data_interval_end: string | null;
+    run_after: string;
+    start_date: string | null;
+    conf: Record<string, unknown>;
+  };
+  max_tries: number;
+  prev_data_interval_start_success: string | null;
+  prev_data_interval_end_success: string | null;
+}
+
+export interface XComEntry {
+  task_id: string;
+  map_index: number;
+  key: string;
+  value: unknown;
+}
+
+export class ExecutionClient {
+  private readonly base: string;
+  private readonly token: string;
+
+  constructor(base: string, token: string) {
+    this.base = base.replace(/\/$/, '');
+    this.token = token;
+  }
+
+  private async call(method: string, path: string, body?: unknown, allow404 = false): Promise<unknown> {
+    let lastError: unknown;
+    // A restarting api-server must not fail the task: retry connection errors briefly.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (err) {
+        lastError = err;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+        continue;
+      }
+      if (res.status === 404 && allow404) return null;
+      const text = await res.text();
+      if (!res.ok) {
+        let detail = text;
+        try {
+          detail = (JSON.parse(text) as { detail?: string }).detail ?? text;
+        } catch {
+          // not JSON: keep the text
+        }
+        throw new ExecutionApiError(res.status, `${method} ${path} → ${res.status}: ${detail}`);
+      }
+      return text ? JSON.parse(text) : null;
+    }
+    throw new Error(`Cannot reach the api-server at ${this.base}: ${(lastError as Error)?.message}`);
+  }
+
+  start(tiId: string, hostname: string, pid: number): Promise<StartResponse> {
+    return this.call('PATCH', `/execution/task-instances/${tiId}/run`, { hostname, pid }) as Promise<StartResponse>;
+  }
+  heartbeat(tiId: string): Promise<unknown> {
+    return this.call('PUT', `/execution/task-instances/${tiId}/heartbeat`, {});
+  }
+  finish(tiId: string, state: 'success' | 'skipped' | 'failed', failWithoutRetry = false): Promise<unknown> {
+    return this.call('PATCH', `/execution/task-instances/${tiId}/state`, { state, fail_without_retry: failWithoutRetry });
+  }
+  renderedFields(tiId: string, fields: Record<string, unknown>): Promise<unknown> {
+    return this.call('PUT', `/execution/task-instances/${tiId}/rendered-fields`, fields);
+  }
+  async getVariable(key: string): Promise<string | null> {
+    const r = (await this.call('GET', `/execution/variables/${encodeURIComponent(key)}`, undefined, true)) as { value: string } | null;
+    return r ? r.value : null;
+  }
+  async setVariable(key: string, value: string, description?: string | null): Promise<void> {
+    await this.call('PUT', `/execution/variables/${encodeURIComponent(key)}`, { value, description: description ?? null });
+  }
+  getConnection(connId: string): Promise<ConnectionInfo | null> {
+    return this.call('GET', `/execution/connections/${encodeURIComponent(connId)}`, undefined, true) as Promise<ConnectionInfo | null>;
+  }
+  async pushXCom(dagId: string, runId: string, taskId: string, mapIndex: number, key: string, value: unknown): Promise<void> {
+    const path = `/execution/xcoms/${encodeURIComponent(dagId)}/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}/${encodeURIComponent(key)}?map_index=${mapIndex}`;
+    await this.call('POST', path, { value });
+  }
+  async listRunXComs(dagId: string, runId: string): Promise<XComEntry[]> {
+    return (await this.call('GET', `/execution/xcoms/${encodeURIComponent(dagId)}/${encodeURIComponent(runId)}`)) as XComEntry[];
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * DAG files live anywhere (the dags folder is rarely inside this repository),
+ * yet `import … from '@updraft/sdk'` must load the very SDK instance the
+ * runner uses — one DAG registry, one runtime. This resolve hook maps the
+ * specifier to our copy before Node's own lookup runs.
+ */
+import module from 'node:module';
+
+let installed = false;
+
+export function installSdkResolver(): void {
+  if (installed) return;
+  installed = true;
+  const targets = new Map<string, string>([
+    ['@updraft/sdk', import.meta.resolve('@updraft/sdk')],
+    ['@updraft/sdk/serialized', import.meta.resolve('@updraft/sdk/serialized')],
+    ['@updraft/sdk/runtime', import.meta.resolve('@updraft/sdk/runtime')],
+  ]);
+  module.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const target = targets.get(specifier);
+      if (target) return { url: target, shortCircuit: true };
+      return nextResolve(specifier, context);
+    },
+  });
+}
