@@ -36,7 +36,7 @@ export function acquireHomeLock(home: string): HomeLock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
       if (pid && pid !== process.pid && alive(pid)) {
-        throw new Error(`Another Updraft standalone (pid ${pid}) is already running on ${home}: stop it first, or set UPDRAFT_HOME to another folder`);
+        throw new Error(`Another Updraft standalone (pid ${pid}) is already running on ${home}: stop it first, or set UPDRAFT_HOME to another folder`, { cause: err });
       }
       fs.rmSync(file, { force: true });
     }

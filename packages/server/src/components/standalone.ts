@@ -97,7 +97,7 @@ export async function startComponents(config: Config, which: ComponentSelection,
         await app.listen({ host: config.str('api', 'host'), port });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${config.str('api', 'host')} is already in use: stop what uses it or choose another with --port or [api] port`);
+        if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${config.str('api', 'host')} is already in use: stop what uses it or choose another with --port or [api] port`, { cause: err });
         throw err;
       }
       port = (app.server.address() as { port: number }).port;

@@ -64,7 +64,7 @@ export class DagProcessor {
     try {
       fs.readdirSync(dagsFolder);
     } catch (err) {
-      throw new Error(`Cannot read the DAGs folder ${dagsFolder} ([core] dags_folder): ${(err as NodeJS.ErrnoException).code}`);
+      throw new Error(`Cannot read the DAGs folder ${dagsFolder} ([core] dags_folder): ${(err as NodeJS.ErrnoException).code}`, { cause: err });
     }
   }
 

@@ -109,6 +109,8 @@ function dataDirFor(home: string, account: { uid: number } | null): string {
   if (account && !traversableByOthers(home)) {
     const hash = crypto.createHash('sha256').update(home).digest('hex').slice(0, 12);
     const real = path.join('/var/lib/updraft', hash, 'db');
+    // the folders above the data folder must let the postgres account through
+    fs.mkdirSync(path.dirname(real), { recursive: true, mode: 0o755 });
     fs.mkdirSync(real, { recursive: true, mode: 0o700 });
     fs.mkdirSync(home, { recursive: true });
     fs.symlinkSync(real, link);

@@ -43,7 +43,7 @@ export async function migrate(pool: pg.Pool, options: { defaultPoolSlots?: numbe
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${m.version}_${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`Migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m);
     }

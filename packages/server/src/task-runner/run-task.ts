@@ -156,7 +156,7 @@ async function renderTemplates(task: BaseOperator, dag: DAG, context: Context, c
     try {
       rendered[field] = renderValue(env, record[field], templateContext, ctor.template_ext ?? []);
     } catch (err) {
-      throw new Error(`Could not render template field '${field}' of task '${w.task_id}': ${(err as Error).message}\nTemplate: ${JSON.stringify(record[field])}`);
+      throw new Error(`Could not render template field '${field}' of task '${w.task_id}': ${(err as Error).message}\nTemplate: ${JSON.stringify(record[field])}`, { cause: err });
     }
     record[field] = rendered[field];
   }

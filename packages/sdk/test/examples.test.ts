@@ -1,0 +1,85 @@
+/**
+ * The example DAGs load, validate and keep the shape of Airflow's originals.
+ * Each import gets a fresh query string: ESM caches modules by URL, and a
+ * cached file would not construct its DAG (and register it) again.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { collectDags, resetDagRegistry, serializeDag, type SerializedDag } from '@updraft/sdk';
+
+const dagsDir = fileURLToPath(new URL('../../../examples/dags/', import.meta.url));
+
+let imports = 0;
+
+async function load(file: string): Promise<SerializedDag[]> {
+  resetDagRegistry();
+  const fileloc = path.join(dagsDir, file);
+  await import(`${pathToFileURL(fileloc).href}?load=${++imports}`);
+  return collectDags().map((dag) => serializeDag(dag, fileloc));
+}
+
+function graph(dag: SerializedDag): Record<string, string[]> {
+  return Object.fromEntries(dag.tasks.map((task) => [task.task_id, task.downstream_task_ids]));
+}
+
+describe('example DAGs', () => {
+  it('every file defines exactly one valid DAG named after the file', async () => {
+    const files = readdirSync(dagsDir).filter((file) => file.endsWith('.ts'));
+    assert.ok(files.length >= 5);
+    for (const file of files) {
+      const dags = await load(file);
+      assert.deepEqual(dags.map((dag) => dag.dag_id), [path.basename(file, '.ts')]);
+    }
+  });
+
+  it('example_bash_operator matches Airflow', async () => {
+    const [dag] = await load('example_bash_operator.ts');
+    assert.deepEqual(graph(dag), {
+      run_this_last: [],
+      run_after_loop: ['run_this_last'],
+      runme_0: ['run_after_loop'],
+      runme_1: ['run_after_loop'],
+      runme_2: ['run_after_loop'],
+      also_run_this: ['run_this_last'],
+      this_will_skip: ['run_this_last'],
+    });
+    assert.deepEqual(dag.schedule, { kind: 'cron', expression: '0 0 * * *' });
+    assert.equal(dag.start_date, '2021-01-01T00:00:00+00:00');
+    assert.equal(dag.dagrun_timeout_seconds, 3600);
+    assert.deepEqual(dag.tags, ['example', 'example2']);
+    assert.deepEqual(dag.params.example_key.value, 'example_value');
+    assert.equal(dag.tasks.find((t) => t.task_id === 'run_this_last')!.trigger_rule, 'all_done');
+  });
+
+  it('tutorial matches Airflow', async () => {
+    const [dag] = await load('tutorial.ts');
+    assert.deepEqual(graph(dag), { print_date: ['sleep', 'templated'], sleep: [], templated: [] });
+    assert.deepEqual(dag.schedule, { kind: 'delta', seconds: 86400 });
+    assert.equal(dag.schedule_text, '1 day, 0:00:00');
+    const sleep = dag.tasks.find((t) => t.task_id === 'sleep')!;
+    assert.equal(sleep.retries, 3);
+    assert.equal(sleep.retry_delay_seconds, 300);
+    assert.deepEqual(sleep.email, ['airflow@example.com']);
+    assert.equal(dag.doc_md, 'This is a documentation placed anywhere');
+  });
+
+  it('example_xcom wires TaskFlow and bash tasks like Airflow', async () => {
+    const [dag] = await load('example_xcom.ts');
+    assert.deepEqual(graph(dag), {
+      bash_push: ['bash_pull', 'pull_value_from_bash_push'],
+      bash_pull: [],
+      pull_value_from_bash_push: [],
+      push: ['puller'],
+      push_by_returning: ['puller'],
+      puller: [],
+    });
+    const pull = dag.tasks.find((t) => t.task_id === 'bash_pull')!;
+    assert.match(
+      String(pull.fields.bash_command),
+      /\{\{ task_instance\.xcom_pull\(task_ids='bash_push', dag_id='example_xcom', key='manually_pushed_value'\) \}\}/,
+    );
+  });
+});
