@@ -234,7 +234,7 @@ describe('refused requests change nothing', () => {
   });
 
   test('health reports the scheduler and the DAG processor', async () => {
-    const res = await fetch(`${s.url}/api/v2/monitor/health`).then((r) => r.json());
+    const res = (await fetch(`${s.url}/api/v2/monitor/health`).then((r) => r.json())) as Record<string, { status: string }>;
     assert.equal(res.metadatabase.status, 'healthy');
     assert.equal(res.scheduler.status, 'healthy');
     assert.equal(res.dag_processor.status, 'healthy');

@@ -25,7 +25,6 @@ import {
   referencedVariables,
   renderValue,
   searchPaths,
-  splitKeywords,
   variableAccessors,
   xcomPullFrom,
 } from './templating.ts';
@@ -123,8 +122,11 @@ function buildContext(dag: DAG, task: BaseOperator, w: Workload, start: StartRes
 }
 
 async function renderTemplates(task: BaseOperator, dag: DAG, context: Context, client: ExecutionClient, w: Workload) {
+  // per-task lists first: an operator may change them (PythonOperator's templates_exts)
   const ctor = task.constructor as unknown as { template_fields?: string[]; template_ext?: string[] };
-  const fields = ctor.template_fields ?? [];
+  const own = task as unknown as { template_fields?: string[]; template_ext?: string[] };
+  const fields = own.template_fields ?? ctor.template_fields ?? [];
+  const templateExt = own.template_ext ?? ctor.template_ext ?? [];
   const record = task as unknown as Record<string, unknown>;
   const texts = fields.map((f) => JSON.stringify(record[f] ?? ''));
   if (!texts.some((t) => t.includes('{{') || t.includes('{%'))) {
@@ -154,13 +156,12 @@ async function renderTemplates(task: BaseOperator, dag: DAG, context: Context, c
   const rendered: Record<string, unknown> = {};
   for (const field of fields) {
     try {
-      rendered[field] = renderValue(env, record[field], templateContext, ctor.template_ext ?? []);
+      rendered[field] = renderValue(env, record[field], templateContext, templateExt);
     } catch (err) {
       throw new Error(`Could not render template field '${field}' of task '${w.task_id}': ${(err as Error).message}\nTemplate: ${JSON.stringify(record[field])}`, { cause: err });
     }
     record[field] = rendered[field];
   }
-  void splitKeywords;
   return rendered;
 }
 
@@ -245,8 +246,7 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
     await client.renderedFields(w.ti_id, JSON.parse(JSON.stringify(rendered ?? {})));
     setCurrentContext(context);
     await runCallbacks(task, 'on_execute_callback', context, log);
-    const timeout = (task as unknown as { execution_timeout?: number | null }).execution_timeout ?? w.execution_timeout_seconds;
-    const result = await withTimeout(Promise.resolve(task.execute(context)), timeout ?? null, () =>
+    const result = await withTimeout(Promise.resolve(task.execute(context)), w.execution_timeout_seconds, () =>
       abort.abort(new Error('execution_timeout')),
     );
     if (stoppedExternally) throw new Error('task instance state changed externally');
