@@ -82,6 +82,18 @@ describe('updraft standalone', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), log.stdout);
   });
 
+  test('every example DAG runs to success', async () => {
+    const examples = ['example_simplest_dag', 'example_xcom', 'example_python_operator', 'tutorial'];
+    const runs = examples.map((dagId) => {
+      const r = updraft(['dags', 'trigger', dagId, '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      return [dagId, JSON.parse(r.stdout)[0].run_id as string] as const;
+    });
+    const state = (dagId: string, runId: string) => updraft(['dags', 'state', dagId, runId]).stdout.trim();
+    await waitFor(() => runs.every(([d, r]) => ['success', 'failed'].includes(state(d, r))), 60_000, 'the example runs to finish');
+    assert.deepEqual(Object.fromEntries(runs.map(([d, r]) => [d, state(d, r)])), Object.fromEntries(examples.map((d) => [d, 'success'])));
+  });
+
   test('a second standalone on the same home is refused with one line', () => {
     const r = updraft(['standalone']);
     assert.equal(r.code, 1);

@@ -25,6 +25,7 @@ import {
   referencedVariables,
   renderValue,
   searchPaths,
+  splitKeywords,
   variableAccessors,
   xcomPullFrom,
 } from './templating.ts';
@@ -139,7 +140,14 @@ async function renderTemplates(task: BaseOperator, dag: DAG, context: Context, c
   const dagInfo = dag as unknown as { template_searchpath?: string[] };
   const env = makeEnvironment(searchPaths(w.dag_file, dagInfo.template_searchpath ?? []));
   const pull = xcomPullFrom(xcoms, w.task_id);
-  const ti = { ...(context.ti as object), xcom_pull: pull };
+  // `{{ ti.xcom_push(key='k', value='v') }}` pushes while rendering; the calls are awaited below
+  const pushes: Promise<void>[] = [];
+  const push = (...args: unknown[]) => {
+    const { positional, keywords } = splitKeywords(args);
+    pushes.push(context.ti.xcom_push(String(keywords.key ?? positional[0]), keywords.value ?? positional[1] ?? null));
+    return '';
+  };
+  const ti = { ...(context.ti as object), xcom_pull: pull, xcom_push: push };
   const templateContext: Record<string, unknown> = {
     ...context,
     ti,
@@ -162,6 +170,7 @@ async function renderTemplates(task: BaseOperator, dag: DAG, context: Context, c
     }
     record[field] = rendered[field];
   }
+  await Promise.all(pushes);
   return rendered;
 }
 

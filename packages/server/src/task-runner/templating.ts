@@ -21,6 +21,17 @@ export function splitKeywords(args: unknown[]): { positional: unknown[]; keyword
   return { positional: args, keywords: {} };
 }
 
+// Jinja prints None as "None" and fails only on names that are undefined;
+// nunjucks' throwOnUndefined also rejects null. Output goes through
+// ensureDefined, so this is where the two are told apart.
+const runtime = (nunjucks as unknown as { runtime: { ensureDefined: (v: unknown, l: number, c: number) => unknown } }).runtime;
+runtime.ensureDefined = (value: unknown, lineno: number, colno: number) => {
+  if (value === undefined) {
+    throw new TemplateError(`an undefined value was used in the template (line ${lineno + 1}, column ${colno + 1})`);
+  }
+  return value === null ? 'None' : value;
+};
+
 export function makeEnvironment(searchPaths: string[]): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(searchPaths, { noCache: true }), {
     autoescape: false,
