@@ -215,17 +215,17 @@ describe('environment overrides', () => {
   test('list() reports value and source per entry, as `updraft config list` shows them; with() marks values "cli"', () => {
     const dir = home('[core]\nparallelism = 7\n');
     const c = loadConfig({ UPDRAFT_HOME: dir, AIRFLOW__API__PORT: '1234', UPDRAFT__DATABASE__SQL_ALCHEMY_CONN: 'postgresql://x@y/z' });
-    const bySource = (name: string) => c.list().find((e) => `${e.section}.${e.key}` === name);
-    assert.deepEqual(bySource('core.parallelism'), { section: 'core', key: 'parallelism', value: 7, source: 'updraft.cfg', secret: false });
-    assert.deepEqual(bySource('api.port'), { section: 'api', key: 'port', value: 1234, source: 'env AIRFLOW__API__PORT', secret: false });
-    assert.deepEqual(bySource('database.sql_alchemy_conn'), {
+    const entry = (name: string) => c.list().find((e) => `${e.section}.${e.key}` === name);
+    assert.deepEqual(entry('core.parallelism'), { section: 'core', key: 'parallelism', value: 7, source: 'updraft.cfg', secret: false });
+    assert.deepEqual(entry('api.port'), { section: 'api', key: 'port', value: 1234, source: 'env AIRFLOW__API__PORT', secret: false });
+    assert.deepEqual(entry('database.sql_alchemy_conn'), {
       section: 'database',
       key: 'sql_alchemy_conn',
       value: 'postgresql://x@y/z',
       source: 'env UPDRAFT__DATABASE__SQL_ALCHEMY_CONN',
       secret: true,
     });
-    assert.equal(bySource('core.executor')?.source, 'default');
+    assert.equal(entry('core.executor')?.source, 'default');
     // entries come in schema order, one per key
     assert.deepEqual(
       c.list().map((e) => `${e.section}.${e.key}`),

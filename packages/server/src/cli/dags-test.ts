@@ -11,6 +11,7 @@ import { DagProcessor } from '../dag-processing/processor.ts';
 import { getDag } from '../db/sql/dags.ts';
 import { listRunTis } from '../db/sql/task-instances.ts';
 import { LocalExecutor } from '../executors/local.ts';
+import { ensureRunnerBundle } from '../executors/runner-bundle.ts';
 import { logRelativePath } from '../executors/workload.ts';
 import { makeRunId, triggerDagRun } from '../scheduler/runs.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -53,7 +54,7 @@ export async function testDag(config: Config, opts: { dagId: string; logicalDate
     const app = buildApp({ pool: db.pool, config, secret });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
-    const executor = new LocalExecutor({ parallelism: config.int('core', 'parallelism'), warmProcesses: 1 });
+    const executor = new LocalExecutor({ parallelism: config.int('core', 'parallelism'), warmProcesses: 1, runnerEntry: (await ensureRunnerBundle()) ?? undefined });
     const logFolder = config.str('logging', 'base_log_folder');
     executor.onExit(async (exit) => {
       const text = fs.existsSync(exit.log_path) ? fs.readFileSync(exit.log_path, 'utf8') : '(no log)';

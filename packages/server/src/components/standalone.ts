@@ -15,6 +15,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { findUser, upsertUser } from '../db/sql/users.ts';
 import { LocalExecutor } from '../executors/local.ts';
+import { ensureRunnerBundle } from '../executors/runner-bundle.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { jwtSecret } from '../security/secret.ts';
 import { createLogger } from '../util/logger.ts';
@@ -108,8 +109,9 @@ export async function startComponents(config: Config, which: ComponentSelection,
       await processor.start();
     }
     if (which.scheduler) {
-      executor = new LocalExecutor({ parallelism: config.int('core', 'parallelism'), warmProcesses: config.int('scheduler', 'standalone_warm_processes') });
-      scheduler = new Scheduler({ pool: db.pool, config, executor, secret, apiUrl: url, log: createLogger('scheduler', level) });
+      const runnerEntry = (await ensureRunnerBundle()) ?? undefined;
+      executor = new LocalExecutor({ parallelism: config.int('core', 'parallelism'), warmProcesses: config.int('scheduler', 'standalone_warm_processes'), runnerEntry });
+      scheduler = new Scheduler({ pool: db.pool, config, executor, secret, apiUrl: url, log: createLogger('scheduler', level), wokenInProcess: !!app });
       await scheduler.start();
     }
     return { db, app, url, scheduler, processor, stop };

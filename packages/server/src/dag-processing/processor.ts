@@ -166,9 +166,10 @@ export class DagProcessor {
       const files = [...this.pending];
       this.pending.clear();
       this.busy = this.busy.then(async () => {
-        const existing = files.filter((f) => fs.existsSync(f));
-        if (existing.length !== files.length) await this.processAll();
-        else await this.processFiles(existing);
+        // a deleted file, an .airflowignore, or a file it excludes: a rescan, which honours .airflowignore
+        const listed = new Set(this.folders().flatMap((f) => (fs.existsSync(f) ? findDagFiles(f) : [])));
+        if (files.every((f) => listed.has(f))) await this.processFiles(files);
+        else await this.processAll();
       });
     }, 100);
   }

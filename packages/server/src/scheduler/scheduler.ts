@@ -19,6 +19,7 @@ import {
   findZombies,
   finishTry,
   getTiById,
+  NOTIFY_ORIGIN,
   poolRoom,
   queueTis,
   requeueStuckTis,
@@ -45,6 +46,11 @@ export interface SchedulerDeps {
   log: Logger;
   /** limit the scheduler to one run and no automated runs (`dags test`, `tasks test`) */
   onlyRun?: { dag_id: string; run_id: string };
+  /**
+   * The api-server in this process wakes this scheduler directly, so the
+   * NOTIFY it also sends (for schedulers elsewhere) would only cause a second pass.
+   */
+  wokenInProcess?: boolean;
 }
 
 export class Scheduler {
@@ -76,7 +82,10 @@ export class Scheduler {
     this.jobId = await startJob(pool, 'SchedulerJob');
     this.running = true;
     const listener = (await pool.connect()) as unknown as pg.Client;
-    listener.on('notification', () => this.wake());
+    listener.on('notification', (n) => {
+      if (this.deps.wokenInProcess && n.payload?.startsWith(`${NOTIFY_ORIGIN} `)) return;
+      this.wake();
+    });
     await listener.query('LISTEN updraft_scheduler');
     this.listener = listener;
     this.loopDone = this.loop();
@@ -99,7 +108,7 @@ export class Scheduler {
     while (this.running) {
       this.wakeRequested = false;
       try {
-        await this.runOnce();
+        await this.runOnce({ all: false });
       } catch (err) {
         this.deps.log.error({ err }, 'scheduler pass failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
@@ -126,16 +135,22 @@ export class Scheduler {
     return dag;
   }
 
-  /** One scheduling pass. Public so tests can drive the scheduler step by step. */
-  async runOnce(): Promise<void> {
+  /**
+   * One scheduling pass. Time-driven work (automated runs, zombies, the job
+   * heartbeat) is done at most once a second unless `all` is set; what a
+   * finished task or a trigger needs is done every pass. Public so tests can
+   * drive the scheduler step by step.
+   */
+  async runOnce(options: { all?: boolean } = { all: true }): Promise<void> {
     const { pool } = this.deps;
     const now = Date.now();
-    if (now - this.lastHousekeeping > 1000) {
+    const timeWork = options.all || now - this.lastHousekeeping > 1000;
+    if (timeWork) {
       this.lastHousekeeping = now;
       await this.housekeeping();
     }
     if (!this.deps.onlyRun) {
-      await createScheduledRuns(pool);
+      if (timeWork) await createScheduledRuns(pool);
       await startQueuedRuns(pool);
     }
     await scheduleDueRetries(pool);
@@ -231,8 +246,7 @@ export class Scheduler {
       return queueTis(client, chosen, this.jobId);
     });
     for (const ti of queued) {
-      const run = await pool.query<{ dag_version_id: number }>('SELECT dag_version_id FROM dag_run WHERE dag_id = $1 AND run_id = $2', [ti.dag_id, ti.run_id]);
-      const dag = await this.version(run.rows[0].dag_version_id);
+      const dag = await this.version(ti.dag_version_id);
       const task = dag.tasks.find((t) => t.task_id === ti.task_id);
       const token = await signToken(
         this.deps.secret,
@@ -293,7 +307,6 @@ export class Scheduler {
           : `exited with code ${exit.code}`;
       await this.failTry(ti, `Task process (try ${ti.try_number}) ${how} without reporting a state.`, ['running', 'queued']);
     }
-    this.wake();
   }
 }
 

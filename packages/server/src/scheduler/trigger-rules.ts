@@ -49,7 +49,9 @@ export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): Verdi
       return allDone ? 'ready' : 'wait';
     case 'all_done_min_one_success':
       if (!allDone) return 'wait';
-      return c.success > 0 ? 'ready' : 'skipped';
+      if (c.success > 0) return 'ready';
+      // nothing succeeded: a skip cascades, otherwise the failures do (as Airflow)
+      return c.skipped > 0 ? 'skipped' : 'upstream_failed';
     case 'one_success':
       if (c.success > 0) return 'ready';
       if (!allDone) return 'wait';
@@ -58,7 +60,8 @@ export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): Verdi
       if (failures > 0) return 'ready';
       return allDone ? 'skipped' : 'wait';
     case 'one_done':
-      if (c.success > 0 || failures > 0) return 'ready';
+      // succeeded or failed: an upstream_failed task never ran, so it does not count (as Airflow)
+      if (c.success > 0 || c.failed > 0) return 'ready';
       return allDone ? 'skipped' : 'wait';
     case 'none_failed':
       if (failures > 0) return 'upstream_failed';

@@ -260,7 +260,8 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
     );
     if (stoppedExternally) throw new Error('task instance state changed externally');
     const options = task as unknown as { do_xcom_push?: boolean; multiple_outputs?: boolean };
-    if (result !== undefined && options.do_xcom_push !== false) {
+    // like Airflow, a task that returns nothing (None / undefined / null) pushes no XCom
+    if (result !== undefined && result !== null && options.do_xcom_push !== false) {
       await taskRuntime.xcomPush('return_value', result);
       if (options.multiple_outputs && result && typeof result === 'object' && !Array.isArray(result)) {
         for (const [k, v] of Object.entries(result)) await taskRuntime.xcomPush(k, v);

@@ -109,8 +109,8 @@ export interface PoolRoom {
  * caller applies pool, per-DAG and executor limits to this list.
  */
 export async function scheduledCandidates(db: Queryable, limit: number) {
-  const r = await db.query<TaskInstanceRow & { max_active_tasks: number }>(
-    `SELECT ti.*, d.max_active_tasks
+  const r = await db.query<TaskInstanceRow & { max_active_tasks: number; dag_version_id: number }>(
+    `SELECT ti.*, d.max_active_tasks, r.dag_version_id
      FROM task_instance ti
      JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
      JOIN dag d ON d.dag_id = ti.dag_id
@@ -145,16 +145,16 @@ export async function activeTasksPerDag(db: Queryable): Promise<Map<string, numb
  * scheduled → queued for a new try: a fresh id (so the previous try's token is
  * worthless) and try_number + 1.
  */
-export async function queueTis(db: Queryable, ids: string[], jobId: number): Promise<TaskInstanceRow[]> {
+export async function queueTis(db: Queryable, ids: string[], jobId: number): Promise<(TaskInstanceRow & { dag_version_id: number })[]> {
   if (ids.length === 0) return [];
-  const r = await db.query<TaskInstanceRow>(
+  const r = await db.query<TaskInstanceRow & { dag_version_id: number }>(
     `UPDATE task_instance ti SET
        state = 'queued', id = fresh.new_id, try_number = ti.try_number + 1, queued_dttm = now(),
        queued_by_job_id = $2, start_date = NULL, end_date = NULL, duration = NULL,
        hostname = NULL, pid = NULL, last_heartbeat_at = NULL, next_retry_at = NULL, rendered_fields = NULL
-     FROM (SELECT unnest($1::uuid[]) AS old_id, unnest($3::uuid[]) AS new_id) AS fresh
-     WHERE ti.id = fresh.old_id AND ti.state = 'scheduled'
-     RETURNING ti.*`,
+     FROM (SELECT unnest($1::uuid[]) AS old_id, unnest($3::uuid[]) AS new_id) AS fresh, dag_run r
+     WHERE ti.id = fresh.old_id AND ti.state = 'scheduled' AND r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+     RETURNING ti.*, r.dag_version_id`,
     [ids, jobId, ids.map(() => crypto.randomUUID())],
   );
   return r.rows;
@@ -265,8 +265,12 @@ export async function saveRenderedFields(db: Queryable, id: string, fields: Reco
   await db.query('UPDATE task_instance SET rendered_fields = $2 WHERE id = $1', [id, JSON.stringify(fields)]);
 }
 
+/** Identifies this process in notifications, so a scheduler woken in-process can skip its own echo. */
+export const NOTIFY_ORIGIN = crypto.randomUUID();
+
+/** Wakes every scheduler listening (LISTEN updraft_scheduler), in any process. */
 export async function notifyScheduler(db: Queryable, dagId: string): Promise<void> {
-  await db.query(`SELECT pg_notify('updraft_scheduler', $1)`, [dagId]);
+  await db.query(`SELECT pg_notify('updraft_scheduler', $1)`, [`${NOTIFY_ORIGIN} ${dagId}`]);
 }
 
 export type { pg };
