@@ -180,6 +180,20 @@ describe('dags test', () => {
   });
 });
 
+describe('tasks test', () => {
+  test('runs one task, ignoring its upstream, and keeps no run', () => {
+    const before = JSON.parse(updraft(['dags', 'list-runs', 'example_bash_operator', '-o', 'json']).stdout).length;
+    const r = updraft(['tasks', 'test', 'example_bash_operator', 'run_after_loop']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /https:\/\/airflow.apache.org\//);
+    assert.match(r.stdout, /run_after_loop\s+success/);
+    assert.equal(JSON.parse(updraft(['dags', 'list-runs', 'example_bash_operator', '-o', 'json']).stdout).length, before);
+    const missing = updraft(['tasks', 'test', 'example_bash_operator', 'no_such_task']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, "Error: Task 'no_such_task' not found in DAG 'example_bash_operator'\n");
+  });
+});
+
 describe('stopping', () => {
   test('SIGTERM stops standalone and its embedded database', async () => {
     const pidFile = path.join(fs.realpathSync(path.join(home, 'db')), 'postmaster.pid');

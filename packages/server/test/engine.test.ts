@@ -68,8 +68,9 @@ describe('running DAGs', () => {
     assert.equal(await s.waitForRun('flaky', runId), 'success');
     const ti = await s.db.pool.query("SELECT state, try_number FROM task_instance WHERE dag_id = 'flaky' AND run_id = $1", [runId]);
     assert.deepEqual(ti.rows[0], { state: 'success', try_number: 2 });
-    const history = await s.db.pool.query("SELECT try_number, state FROM task_instance_history WHERE dag_id = 'flaky' AND run_id = $1 ORDER BY try_number", [runId]);
-    assert.deepEqual(history.rows, [
+    const history = await s.db.pool.query("SELECT try_number, state, start_date, end_date FROM task_instance_history WHERE dag_id = 'flaky' AND run_id = $1 ORDER BY try_number", [runId]);
+    assert.ok(history.rows[1].start_date.getTime() - history.rows[0].end_date.getTime() >= 300, 'the second try waited for retry_delay');
+    assert.deepEqual(history.rows.map(({ try_number, state }) => ({ try_number, state })), [
       { try_number: 1, state: 'up_for_retry' },
       { try_number: 2, state: 'success' },
     ]);

@@ -81,7 +81,9 @@ export async function startComponents(config: Config, which: ComponentSelection,
     await processor?.stop().catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
     await executor?.stop().catch(() => undefined);
-    await db?.close().catch(() => undefined);
+    // A component run on its own (scheduler, api-server…) shares the embedded
+    // database with its siblings, so it leaves it running; standalone owns it.
+    await db?.close({ stopEmbedded: !!which.lockHome }).catch(() => undefined);
     lock?.release();
   };
   try {

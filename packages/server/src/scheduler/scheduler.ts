@@ -71,6 +71,16 @@ export class Scheduler {
     });
   }
 
+  /**
+   * Runs made by `dags test` / `tasks test` belong to the CLI process that
+   * executes them; every other scheduler leaves them alone.
+   */
+  private owns(run: { dag_id: string; run_id: string; triggered_by: string | null }): boolean {
+    const only = this.deps.onlyRun;
+    if (only) return run.dag_id === only.dag_id && run.run_id === only.run_id;
+    return run.triggered_by !== 'test';
+  }
+
   /** Ask for a pass as soon as possible (coalesces). */
   wake(): void {
     this.wakeRequested = true;
@@ -174,8 +184,7 @@ export class Scheduler {
   private async examineRuns() {
     const { pool, log } = this.deps;
     await inTransaction(pool, async (client) => {
-      const only = this.deps.onlyRun;
-      const runs = (await lockRunningRuns(client, 200)).filter((r) => !only || (r.dag_id === only.dag_id && r.run_id === only.run_id));
+      const runs = (await lockRunningRuns(client, 200)).filter((r) => this.owns(r));
       if (runs.length === 0) return;
       const tis = await client.query<TaskInstanceRow>(
         `SELECT ti.* FROM task_instance ti JOIN unnest($1::text[], $2::text[]) AS r(dag_id, run_id)
@@ -227,8 +236,7 @@ export class Scheduler {
     if (free <= 0) return;
     const queued = await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_LOCK]);
-      const only = this.deps.onlyRun;
-      const candidates = (await scheduledCandidates(client, free * 4 + 32)).filter((t) => !only || (t.dag_id === only.dag_id && t.run_id === only.run_id));
+      const candidates = (await scheduledCandidates(client, free * 4 + 32)).filter((t) => this.owns(t));
       if (candidates.length === 0) return [];
       const pools = await poolRoom(client);
       const perDag = await activeTasksPerDag(client);

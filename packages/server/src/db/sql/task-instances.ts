@@ -109,8 +109,8 @@ export interface PoolRoom {
  * caller applies pool, per-DAG and executor limits to this list.
  */
 export async function scheduledCandidates(db: Queryable, limit: number) {
-  const r = await db.query<TaskInstanceRow & { max_active_tasks: number; dag_version_id: number }>(
-    `SELECT ti.*, d.max_active_tasks, r.dag_version_id
+  const r = await db.query<TaskInstanceRow & { max_active_tasks: number; dag_version_id: number; triggered_by: string | null }>(
+    `SELECT ti.*, d.max_active_tasks, r.dag_version_id, r.triggered_by
      FROM task_instance ti
      JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
      JOIN dag d ON d.dag_id = ti.dag_id
