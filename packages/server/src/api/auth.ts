@@ -32,6 +32,7 @@ async function bearer(req: FastifyRequest, secret: Uint8Array) {
 export function registerAuth(app: FastifyInstance, deps: { pool: pg.Pool; secret: Uint8Array; tokenTtl: number }) {
   app.addHook('onRequest', async (req) => {
     const url = req.url.split('?')[0];
+
     if (url.startsWith('/execution/')) {
       const claims = await bearer(req, deps.secret);
       if (claims.kind !== 'task') throw forbidden('The Execution API only accepts task tokens');
@@ -58,3 +59,4 @@ export function registerAuth(app: FastifyInstance, deps: { pool: pg.Pool; secret
     return { access_token };
   });
 }
+

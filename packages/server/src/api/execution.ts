@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { getConnection } from '../db/sql/connections.ts';
-import { getDagVersion } from '../db/sql/dags.ts';
+import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
 import { getDagRun } from '../db/sql/dag-runs.ts';
 import { finishTry, getTiById, heartbeatTry, notifyScheduler, saveRenderedFields, startTry } from '../db/sql/task-instances.ts';
 import { getVariable, setVariable } from '../db/sql/variables.ts';
@@ -30,6 +30,7 @@ function envVariable(key: string): string | null {
 
 export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) {
   const { pool } = deps;
+  const versions = new DagVersionCache();
   const changed = async (dagId: string) => {
     deps.onStateChange?.(dagId);
     await notifyScheduler(pool, dagId);
@@ -39,6 +40,7 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
     const id = ownTry(req);
     const body = (req.body ?? {}) as { hostname?: string; pid?: number };
     const ti = await startTry(pool, id, String(body.hostname ?? 'unknown'), Number(body.pid ?? 0));
+
     if (!ti) {
       const current = await getTiById(pool, id);
       throw conflict(`Task instance is not queued (state: ${current?.state ?? 'gone'}); it will not start`);
@@ -86,11 +88,14 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
     const id = ownTry(req);
     const body = (req.body ?? {}) as { state?: string; fail_without_retry?: boolean };
     if (!['success', 'failed', 'skipped'].includes(String(body.state))) throw badRequest('state must be success, failed or skipped');
-    const ti = await getTiById(pool, id);
+    const found = await pool.query<{ dag_id: string; task_id: string; state: string | null; dag_version_id: number }>(
+      'SELECT ti.dag_id, ti.task_id, ti.state, r.dag_version_id FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.id = $1',
+      [id],
+    );
+    const ti = found.rows[0];
     if (!ti) throw notFound('Task instance not found');
-    const run = await getDagRun(pool, ti.dag_id, ti.run_id);
-    const dag = run ? await getDagVersion(pool, run.dag_version_id) : null;
-    const task = dag?.tasks.find((t) => t.task_id === ti.task_id);
+    const dag = await versions.get(pool, ti.dag_version_id);
+    const task = dag.tasks.find((t) => t.task_id === ti.task_id);
     const outcome = body.state === 'failed' && body.fail_without_retry ? 'failed_no_retry' : (body.state as 'success' | 'failed' | 'skipped');
     const done = await finishTry(pool, id, outcome, {
       retry_delay_seconds: task?.retry_delay_seconds ?? 300,
@@ -98,6 +103,7 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
       max_retry_delay_seconds: task?.max_retry_delay_seconds ?? null,
     });
     if (!done) throw conflict(`Task instance is not running (state: ${ti.state})`);
+
     await changed(ti.dag_id);
     return { state: done.state };
   });
@@ -149,3 +155,4 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
     return { key };
   });
 }
+

@@ -48,7 +48,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
   { section: 'scheduler', key: 'task_instance_heartbeat_timeout', type: 'float', min: 1, default: '300', description: 'Seconds without a heartbeat after which a running task is failed (or retried).' },
   { section: 'scheduler', key: 'task_queued_timeout', type: 'float', min: 1, default: '600', description: 'Seconds a task may stay queued before it is scheduled again.' },
   { section: 'scheduler', key: 'catchup_by_default', type: 'bool', default: 'false', description: 'catchup of DAGs that set none.' },
-  { section: 'scheduler', key: 'standalone_warm_processes', type: 'int', min: 0, default: '2', description: 'Task processes kept started and idle so a task starts without waiting for Node to boot.' },
+  { section: 'scheduler', key: 'standalone_warm_processes', type: 'int', min: 0, default: '4', description: 'Task processes kept started and idle while tasks are flowing (one when idle), so a task starts without waiting for Node to boot.' },
   { section: 'dag_processor', key: 'refresh_interval', type: 'float', min: 1, default: '300', description: 'Seconds between full rescans of the DAG folder (file watching sees changes at once).' },
   { section: 'dag_processor', key: 'parsing_processes', type: 'int', min: 1, default: '2', description: 'DAG files parsed at once.' },
   { section: 'dag_processor', key: 'min_file_process_interval', type: 'float', min: 0, default: '30', description: 'Seconds before an unchanged file is parsed again on a rescan.' },

@@ -25,6 +25,8 @@ export interface LocalExecutorOptions {
   warmProcesses: number;
   /** file a task process starts from: the bundled entry (see runner-bundle.ts) or RUNNER_SOURCE */
   runnerEntry?: string;
+  /** api-server the tasks will call: idle processes connect to it ahead of time */
+  apiUrl?: string;
 }
 
 export class LocalExecutor implements Executor {
@@ -33,10 +35,27 @@ export class LocalExecutor implements Executor {
   private readonly active = new Map<string, Running>();
   private readonly listeners: ((exit: ProcessExit) => void)[] = [];
   private stopping = false;
+  private lastSubmit = 0;
+  private readonly shrinkTimer: NodeJS.Timeout;
 
   constructor(options: LocalExecutorOptions) {
     this.options = options;
     this.refill();
+    this.shrinkTimer = setInterval(() => this.shrinkWhenIdle(), 10_000);
+    this.shrinkTimer.unref();
+  }
+
+  /**
+   * How many idle processes to keep: the full pool while tasks are flowing,
+   * one when nothing ran for a while (each idle process holds ~50 MB).
+   */
+  private warmTarget(): number {
+    const busy = Date.now() - this.lastSubmit < 30_000;
+    return busy ? this.options.warmProcesses : Math.min(1, this.options.warmProcesses);
+  }
+
+  private shrinkWhenIdle() {
+    while (this.warm.length > this.warmTarget()) this.warm.pop()?.kill('SIGKILL');
   }
 
   freeSlots(): number {
@@ -59,7 +78,11 @@ export class LocalExecutor implements Executor {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
       // reuse compiled code across task processes: a third less start-up work each
-      env: { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(os.tmpdir(), 'updraft-compile-cache') },
+      env: {
+        ...process.env,
+        NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(os.tmpdir(), 'updraft-compile-cache'),
+        ...(this.options.apiUrl ? { UPDRAFT_EXECUTION_API_URL: this.options.apiUrl } : {}),
+      },
     });
     child.on('error', () => undefined);
     return child;
@@ -67,7 +90,7 @@ export class LocalExecutor implements Executor {
 
   private refill() {
     if (this.stopping) return;
-    while (this.warm.length < this.options.warmProcesses) {
+    while (this.warm.length < this.warmTarget()) {
       const child = this.spawnRunner();
       this.warm.push(child);
       child.once('exit', () => {
@@ -78,6 +101,7 @@ export class LocalExecutor implements Executor {
   }
 
   submit(workload: Workload): void {
+    this.lastSubmit = Date.now();
     const child = this.warm.shift() ?? this.spawnRunner();
     const entry: Running = { child, workload, timedOut: false };
     this.active.set(workload.ti_id, entry);
@@ -107,6 +131,7 @@ export class LocalExecutor implements Executor {
   /** Stops idle processes and waits for running tries (they are killed after `graceMs`). */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
+    clearInterval(this.shrinkTimer);
     for (const child of this.warm.splice(0)) child.kill('SIGKILL');
     const waits = [...this.active.values()].map(
       (r) =>

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import type { SerializedDag } from '@updraft/sdk/serialized';
 import type pg from 'pg';
 import type { Config } from '../config/config.ts';
-import { getDagVersion } from '../db/sql/dags.ts';
+import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
 import { finishRun, lockRunningRuns, startQueuedRuns, type DagRunRow } from '../db/sql/dag-runs.ts';
 import { endJob, heartbeatJob, startJob } from '../db/sql/jobs.ts';
 import { inTransaction } from '../db/sql/queryable.ts';
@@ -55,7 +55,7 @@ export interface SchedulerDeps {
 
 export class Scheduler {
   private readonly deps: SchedulerDeps;
-  private readonly versions = new Map<number, SerializedDag>();
+  private readonly versions = new DagVersionCache();
   private jobId = 0;
   private running = false;
   private wakeRequested = false;
@@ -136,13 +136,8 @@ export class Scheduler {
     }
   }
 
-  private async version(id: number, db: pg.Pool | pg.PoolClient = this.deps.pool): Promise<SerializedDag> {
-    let dag = this.versions.get(id);
-    if (!dag) {
-      dag = await getDagVersion(db, id);
-      this.versions.set(id, dag);
-    }
-    return dag;
+  private version(id: number, db: pg.Pool | pg.PoolClient = this.deps.pool): Promise<SerializedDag> {
+    return this.versions.get(db, id);
   }
 
   /**
@@ -154,6 +149,7 @@ export class Scheduler {
   async runOnce(options: { all?: boolean } = { all: true }): Promise<void> {
     const { pool } = this.deps;
     const now = Date.now();
+
     const timeWork = options.all || now - this.lastHousekeeping > 1000;
     if (timeWork) {
       this.lastHousekeeping = now;
@@ -165,6 +161,7 @@ export class Scheduler {
     }
     await scheduleDueRetries(pool);
     await this.examineRuns();
+
     await this.queueAndSubmit();
   }
 
@@ -185,22 +182,10 @@ export class Scheduler {
     const { pool, log } = this.deps;
     await inTransaction(pool, async (client) => {
       const runs = (await lockRunningRuns(client, 200)).filter((r) => this.owns(r));
-      if (runs.length === 0) return;
-      const tis = await client.query<TaskInstanceRow>(
-        `SELECT ti.* FROM task_instance ti JOIN unnest($1::text[], $2::text[]) AS r(dag_id, run_id)
-           ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id`,
-        [runs.map((r) => r.dag_id), runs.map((r) => r.run_id)],
-      );
-      const byRun = new Map<string, TaskInstanceRow[]>();
-      for (const ti of tis.rows) {
-        const k = `${ti.dag_id}\u0000${ti.run_id}`;
-        (byRun.get(k) ?? byRun.set(k, []).get(k))?.push(ti);
-      }
       for (const run of runs) {
         const dag = await this.version(run.dag_version_id, client);
-        const runTis = byRun.get(`${run.dag_id}\u0000${run.run_id}`) ?? [];
         if (await this.checkRunTimeout(client, run, dag)) continue;
-        const states = new Map<string, TiState | null>(runTis.map((t) => [t.task_id, t.state]));
+        const states = new Map<string, TiState | null>(run.tis.map((t) => [t.task_id, t.state]));
         const past = dag.tasks.some((t) => t.depends_on_past) ? await previousRunStates(client, run) : null;
         const decision = decideRun({ dag, states, previousStates: past?.states, previousRunActive: past?.active });
         await setTisState(client, run.dag_id, run.run_id, decision.schedule, [null], 'scheduled');
@@ -330,3 +315,4 @@ async function previousRunStates(client: pg.PoolClient, run: DagRunRow): Promise
   );
   return { states: new Map(tis.rows.map((t) => [t.task_id, t.state])), active: ['queued', 'running'].includes(prev.rows[0].state) };
 }
+

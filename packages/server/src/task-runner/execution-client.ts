@@ -24,6 +24,18 @@ function request(url: URL, method: string, headers: Record<string, string>, body
   });
 }
 
+/**
+ * Opens a kept-alive connection to the api-server while the process waits for
+ * work, so the first call of a task does not pay for connecting.
+ */
+export async function preconnect(base: string): Promise<void> {
+  try {
+    await request(new URL(`${base.replace(/\/$/, '')}/api/v2/version`), 'GET', {}, undefined);
+  } catch {
+    // not reachable yet: the task's first call will connect (and retry)
+  }
+}
+
 export class ExecutionApiError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {

@@ -5,6 +5,7 @@
  */
 import '@updraft/sdk';
 import type { Workload } from '../executors/workload.ts';
+import { preconnect } from './execution-client.ts';
 import { runTask } from './run-task.ts';
 import { TaskLog } from './task-log.ts';
 
@@ -23,6 +24,8 @@ async function handle(workload: Workload) {
   process.exit(code);
 }
 
+if (process.env.UPDRAFT_EXECUTION_API_URL) await preconnect(process.env.UPDRAFT_EXECUTION_API_URL);
+
 process.on('message', (message: { type: string; workload: Workload }) => {
   if (message?.type === 'run') void handle(message.workload);
 });
@@ -39,3 +42,4 @@ function busy() {
 }
 // SIGTERM from the executor (shutdown): let the exit handler run, and make sure we go.
 process.on('SIGTERM', () => process.exit(143));
+

@@ -301,3 +301,4 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
   }
   return outcome;
 }
+

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Queryable } from './queryable.ts';
+import type { TiState } from './task-instances.ts';
 
 export type RunType = 'scheduled' | 'manual' | 'backfill' | 'asset_triggered';
 export type RunState = 'queued' | 'running' | 'success' | 'failed';
@@ -132,10 +133,23 @@ export async function startQueuedRuns(db: Queryable): Promise<DagRunRow[]> {
   return r.rows;
 }
 
-/** Running runs not being examined by another scheduler right now (the rows stay locked until commit). */
-export async function lockRunningRuns(client: pg.PoolClient, limit: number): Promise<DagRunRow[]> {
-  const r = await client.query<DagRunRow>(
-    `SELECT * FROM dag_run WHERE state = 'running' ORDER BY start_date LIMIT $1 FOR UPDATE SKIP LOCKED`,
+/**
+ * Running runs not being examined by another scheduler right now (the rows
+ * stay locked until commit), each with the states of its task instances —
+ * one round trip, as this is on the path of every handoff.
+ */
+export async function lockRunningRuns(
+  client: pg.PoolClient,
+  limit: number,
+): Promise<(DagRunRow & { tis: { task_id: string; state: TiState | null }[] })[]> {
+  const r = await client.query<DagRunRow & { tis: { task_id: string; state: TiState | null }[] }>(
+    `WITH runs AS (
+       SELECT * FROM dag_run WHERE state = 'running' ORDER BY start_date LIMIT $1 FOR UPDATE SKIP LOCKED
+     )
+     SELECT runs.*,
+            coalesce((SELECT json_agg(json_build_object('task_id', ti.task_id, 'state', ti.state))
+                      FROM task_instance ti WHERE ti.dag_id = runs.dag_id AND ti.run_id = runs.run_id), '[]') AS tis
+     FROM runs`,
     [limit],
   );
   return r.rows;
