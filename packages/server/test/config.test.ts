@@ -141,6 +141,15 @@ describe('updraft.cfg', () => {
     assert.equal(c.int('core', 'max_active_runs_per_dag'), 16);
   });
 
+  test('read as Python configparser reads airflow.cfg: # and ; inside values are kept, key: value works, comments are whole lines', () => {
+    const dir = home('# a comment\n[database]\nsql_alchemy_conn = postgresql://user:p#ss;word@db.example:5432/airflow\n; another comment\n[core]\nparallelism: 12\n');
+    const c = loadConfig({ UPDRAFT_HOME: dir });
+    assert.equal(c.str('database', 'sql_alchemy_conn'), 'postgresql://user:p#ss;word@db.example:5432/airflow');
+    assert.equal(c.int('core', 'parallelism'), 12);
+    const broken = home('[core]\nthis line has no equals sign\n');
+    assert.match(configError(() => loadConfig({ UPDRAFT_HOME: broken })), /updraft\.cfg, line 2: expected "key = value"/);
+  });
+
   test('~ in a path value is the home directory of the user', () => {
     const dir = home('[core]\ndags_folder = ~/updraft-dags\n');
     const c = loadConfig({ UPDRAFT_HOME: dir });

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ini from 'ini';
+import { IniError, type IniData, parseIni } from './ini-file.ts';
 import { CONFIG_KEYS, type ConfigKey } from './schema.ts';
 
 export type ConfigValue = string | number | boolean;
@@ -113,18 +113,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const home = updraftHome(env);
   const file = path.join(home, 'updraft.cfg');
   const warnings: string[] = [];
-  let fromFile: Record<string, Record<string, unknown>> = {};
+  let fromFile: IniData = {};
   if (fs.existsSync(file)) {
+    let parsed: { data: IniData; outside: string[] };
     try {
-      fromFile = ini.parse(fs.readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+      parsed = parseIni(fs.readFileSync(file, 'utf8'), file);
     } catch (err) {
-      throw new ConfigError(`Cannot read ${file}: ${(err as Error).message}`);
+      throw new ConfigError(err instanceof IniError ? err.message : `Cannot read ${file}: ${(err as Error).message}`, { cause: err });
     }
+    fromFile = parsed.data;
+    for (const key of parsed.outside) warnings.push(`${file}: '${key}' is outside any [section] and is ignored`);
     for (const [section, values] of Object.entries(fromFile)) {
-      if (typeof values !== 'object' || values === null) {
-        warnings.push(`${file}: '${section}' is outside any [section] and is ignored`);
-        continue;
-      }
       for (const key of Object.keys(values)) {
         if (!CONFIG_KEYS.some((k) => k.section === section && k.key === key)) {
           warnings.push(`${file}: unknown key [${section}] ${key} is ignored`);

@@ -20,5 +20,7 @@ try {
   out({ ok: true, dags: serialized });
 } catch (err) {
   const e = err as Error;
-  out({ ok: false, message: e?.message ?? String(err), stack: e?.stack ?? String(err) });
+  const message = e?.message ?? String(err);
+  // an exception thrown by the file itself does not say which file it was
+  out({ ok: false, message: message.includes(file) ? message : `${file}: ${message}`, stack: e?.stack ?? String(err) });
 }

@@ -170,7 +170,7 @@ export class DagProcessor {
         const listed = new Set(this.folders().flatMap((f) => (fs.existsSync(f) ? findDagFiles(f) : [])));
         if (files.every((f) => listed.has(f))) await this.processFiles(files);
         else await this.processAll();
-      });
+      }).catch((err) => this.deps.log.error({ err }, 'processing changed DAG files failed; the next change or rescan retries'));
     }, 100);
   }
 
