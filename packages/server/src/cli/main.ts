@@ -116,6 +116,9 @@ export function buildCli(): Command {
       await withDb(config(), async (d) => {
         const rows = await d.pool.query<DagRow>(`SELECT * FROM dag ${o.includeInactive ? '' : 'WHERE is_active'} ORDER BY dag_id`);
         printRows(rows.rows.map(dagRow), o.output as OutputFormat);
+        if (rows.rows.length === 0 && o.output === 'table') {
+          process.stderr.write('No DAG has been parsed into this database yet: start `updraft standalone` (or `updraft dag-processor`), then look again.\n');
+        }
       });
     });
   dags
