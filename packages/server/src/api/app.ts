@@ -15,6 +15,8 @@ export interface ApiDeps {
   secret: Uint8Array;
   /** wakes a scheduler in this process at once (standalone); separate processes rely on NOTIFY */
   onStateChange?: (dagId: string) => void;
+  /** same, for a newly triggered run */
+  onRunCreated?: (dagId: string) => void;
 }
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
@@ -33,7 +35,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerMonitorRoutes(app, deps.pool);
   registerExecutionApi(app, { pool: deps.pool, onStateChange: deps.onStateChange });
   registerDagRoutes(app, deps.pool);
-  registerDagRunRoutes(app, { pool: deps.pool, config: deps.config, onTrigger: deps.onStateChange });
+  registerDagRunRoutes(app, { pool: deps.pool, config: deps.config, onTrigger: deps.onRunCreated });
   app.get('/', async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Updraft</title><h1>Updraft</h1><p>The web UI is coming; the REST API is at <code>/api/v2</code>.</p>'));
   return app;
 }

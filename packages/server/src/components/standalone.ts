@@ -94,8 +94,9 @@ export async function startComponents(config: Config, which: ComponentSelection,
 
     let port = config.int('api', 'port');
     const wake = () => scheduler?.wake();
+    const wakeForRun = () => scheduler?.wake(true);
     if (which.apiServer) {
-      app = buildApp({ pool: db.pool, config, secret, onStateChange: wake });
+      app = buildApp({ pool: db.pool, config, secret, onStateChange: wake, onRunCreated: wakeForRun });
       try {
         await app.listen({ host: config.str('api', 'host'), port });
       } catch (err) {

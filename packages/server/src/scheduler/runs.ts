@@ -80,7 +80,7 @@ export async function triggerDagRun(pool: pg.Pool, req: TriggerRequest): Promise
       tasks: taskInstancesFor(dag),
     }),
   );
-  await notifyScheduler(pool, req.dag_id);
+  await notifyScheduler(pool, req.dag_id, 'run');
   return run;
 }
 

@@ -268,9 +268,12 @@ export async function saveRenderedFields(db: Queryable, id: string, fields: Reco
 /** Identifies this process in notifications, so a scheduler woken in-process can skip its own echo. */
 export const NOTIFY_ORIGIN = crypto.randomUUID();
 
-/** Wakes every scheduler listening (LISTEN updraft_scheduler), in any process. */
-export async function notifyScheduler(db: Queryable, dagId: string): Promise<void> {
-  await db.query(`SELECT pg_notify('updraft_scheduler', $1)`, [`${NOTIFY_ORIGIN} ${dagId}`]);
+/**
+ * Wakes every scheduler listening (LISTEN updraft_scheduler), in any process.
+ * `run`: a run was created (queued runs may start); `task`: a task state changed.
+ */
+export async function notifyScheduler(db: Queryable, dagId: string, kind: 'task' | 'run' = 'task'): Promise<void> {
+  await db.query(`SELECT pg_notify('updraft_scheduler', $1)`, [`${NOTIFY_ORIGIN} ${kind} ${dagId}`]);
 }
 
 export type { pg };
