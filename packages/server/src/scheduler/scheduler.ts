@@ -15,16 +15,14 @@ import { finishRun, lockRunningRuns, startQueuedRuns, type DagRunRow } from '../
 import { endJob, heartbeatJob, startJob } from '../db/sql/jobs.ts';
 import { inTransaction } from '../db/sql/queryable.ts';
 import {
-  activeTasksPerDag,
   findZombies,
   finishTry,
   getTiById,
   NOTIFY_ORIGIN,
-  poolRoom,
   queueTis,
   requeueStuckTis,
   scheduleDueRetries,
-  scheduledCandidates,
+  queueCandidates,
   setTisState,
   type TaskInstanceRow,
   type TiState,
@@ -170,10 +168,14 @@ export class Scheduler {
     }
     if (timeWork) await scheduleDueRetries(pool);
     // deciding and queueing share one transaction: two round trips fewer on every handoff
-    const { finishedRuns, queued } = await inTransaction(pool, async (client) => ({
-      finishedRuns: await this.examineRuns(client),
-      queued: await this.queue(client),
-    }));
+    const { finishedRuns, queued } = await inTransaction(pool, async (client) => {
+      // Everything this transaction writes can be derived again from the task
+      // states it read, so it need not wait for its WAL to reach the disk: if
+      // the database crashed before the flush, the next pass decides the same
+      // again (and a try queued by a lost commit is refused a start: its id is gone).
+      await client.query('SET LOCAL synchronous_commit TO off');
+      return { finishedRuns: await this.examineRuns(client), queued: await this.queue(client) };
+    });
     if (finishedRuns > 0) this.wake(true);
     await this.submit(queued);
   }
@@ -240,16 +242,18 @@ export class Scheduler {
     const free = this.deps.executor.freeSlots();
     if (free <= 0) return [];
     await client.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_LOCK]);
-    const candidates = (await scheduledCandidates(client, free * 4 + 32)).filter((t) => this.owns(t));
+    const candidates = (await queueCandidates(client, free * 4 + 32)).filter((t) => this.owns(t));
     if (candidates.length === 0) return [];
-    const pools = await poolRoom(client);
-    const perDag = await activeTasksPerDag(client);
+    // room as the database saw it, then decreased as this pass takes slots
+    const pools = new Map<string, number>();
+    const perDag = new Map<string, number>();
     const chosen: string[] = [];
     for (const ti of candidates) {
       if (chosen.length >= free) break;
-      const room = pools.get(ti.pool);
-      if (room === undefined || room < ti.pool_slots) continue;
-      const active = perDag.get(ti.dag_id) ?? 0;
+      if (!ti.pool_exists) continue;
+      const room = pools.get(ti.pool) ?? ti.pool_open ?? Number.POSITIVE_INFINITY;
+      if (room < ti.pool_slots) continue;
+      const active = perDag.get(ti.dag_id) ?? ti.dag_active;
       if (active >= ti.max_active_tasks) continue;
       pools.set(ti.pool, room - ti.pool_slots);
       perDag.set(ti.dag_id, active + 1);

@@ -104,41 +104,40 @@ export interface PoolRoom {
   open_slots: number;
 }
 
+export interface QueueCandidate extends TaskInstanceRow {
+  max_active_tasks: number;
+  dag_version_id: number;
+  triggered_by: string | null;
+  /** open slots of the task's pool now; null when the pool is unlimited (-1 slots) */
+  pool_open: number | null;
+  pool_exists: boolean;
+  /** queued and running task instances of the task's DAG now (max_active_tasks counts both) */
+  dag_active: number;
+}
+
 /**
- * Scheduled task instances that can be queued now, best priority first: the
- * caller applies pool, per-DAG and executor limits to this list.
+ * Scheduled task instances that could be queued now, best priority first,
+ * each with the room left in its pool and its DAG — one round trip, as it is
+ * on every handoff. The caller applies the limits (and parallelism) in order.
  */
-export async function scheduledCandidates(db: Queryable, limit: number) {
-  const r = await db.query<TaskInstanceRow & { max_active_tasks: number; dag_version_id: number; triggered_by: string | null }>(
-    `SELECT ti.*, d.max_active_tasks, r.dag_version_id, r.triggered_by
+export async function queueCandidates(db: Queryable, limit: number): Promise<QueueCandidate[]> {
+  const r = await db.query<QueueCandidate>(
+    `SELECT ti.*, d.max_active_tasks, r.dag_version_id, r.triggered_by,
+            p.pool IS NOT NULL AS pool_exists,
+            CASE WHEN p.slots < 0 THEN NULL
+                 ELSE p.slots - (SELECT coalesce(sum(x.pool_slots), 0) FROM task_instance x
+                                 WHERE x.pool = p.pool AND x.state IN ('queued', 'running')) END AS pool_open,
+            (SELECT count(*) FROM task_instance x WHERE x.dag_id = ti.dag_id AND x.state IN ('queued', 'running')) AS dag_active
      FROM task_instance ti
      JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
      JOIN dag d ON d.dag_id = ti.dag_id
+     LEFT JOIN slot_pool p ON p.pool = ti.pool
      WHERE ti.state = 'scheduled' AND r.state = 'running'
      ORDER BY ti.priority_weight DESC, r.run_after, ti.scheduled_dttm
      LIMIT $1`,
     [limit],
   );
   return r.rows;
-}
-
-/** Open slots per pool: size minus the slots of queued and running task instances. -1 slots means unlimited. */
-export async function poolRoom(db: Queryable): Promise<Map<string, number>> {
-  const r = await db.query<{ pool: string; slots: number; used: number }>(
-    `SELECT p.pool, p.slots, coalesce(sum(ti.pool_slots), 0) AS used
-     FROM slot_pool p
-     LEFT JOIN task_instance ti ON ti.pool = p.pool AND ti.state IN ('queued', 'running')
-     GROUP BY p.pool, p.slots`,
-  );
-  return new Map(r.rows.map((p) => [p.pool, p.slots < 0 ? Number.POSITIVE_INFINITY : p.slots - p.used]));
-}
-
-/** Queued and running task instances per DAG (max_active_tasks counts both). */
-export async function activeTasksPerDag(db: Queryable): Promise<Map<string, number>> {
-  const r = await db.query<{ dag_id: string; n: number }>(
-    `SELECT dag_id, count(*) AS n FROM task_instance WHERE state IN ('queued', 'running') GROUP BY dag_id`,
-  );
-  return new Map(r.rows.map((x) => [x.dag_id, x.n]));
 }
 
 /**
