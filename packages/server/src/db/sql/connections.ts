@@ -1,16 +1,8 @@
+import type { ConnectionInfo } from '@updraft/sdk/runtime';
 import type { Queryable } from './queryable.ts';
 
-export interface ConnectionRow {
-  conn_id: string;
-  conn_type: string;
-  description: string | null;
-  host: string | null;
-  schema: string | null;
-  login: string | null;
-  password: string | null;
-  port: number | null;
-  extra: string | null;
-}
+/** A connection row: the fields task code sees (less the parsed extra), plus a description. */
+export type ConnectionRow = Omit<ConnectionInfo, 'extra_dejson'> & { description: string | null };
 
 export async function getConnection(db: Queryable, connId: string): Promise<ConnectionRow | null> {
   const r = await db.query<ConnectionRow>('SELECT * FROM connection WHERE conn_id = $1', [connId]);
