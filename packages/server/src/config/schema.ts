@@ -27,6 +27,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
   { section: 'core', key: 'max_active_tasks_per_dag', type: 'int', min: 1, default: '16', description: 'Default max_active_tasks of a DAG.' },
   { section: 'core', key: 'max_active_runs_per_dag', type: 'int', min: 1, default: '16', description: 'Default max_active_runs of a DAG.' },
   { section: 'core', key: 'default_timezone', type: 'string', default: 'utc', description: 'Timezone of DAGs that set none.' },
+  { section: 'core', key: 'dags_are_paused_at_creation', type: 'bool', default: 'true', description: 'New DAGs start paused unless they set is_paused_upon_creation.' },
   { section: 'core', key: 'load_examples', type: 'bool', default: 'true', description: 'Load the example DAGs shipped with Updraft.' },
   { section: 'core', key: 'dagbag_import_timeout', type: 'float', min: 0.1, default: '30', description: 'Seconds a DAG file may take to import before it is recorded as an import error.' },
   { section: 'core', key: 'default_task_retries', type: 'int', min: 0, default: '0', description: 'Retries of a task that sets none.' },

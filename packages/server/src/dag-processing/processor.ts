@@ -143,7 +143,7 @@ export class DagProcessor {
           relativeFileloc: this.relative(file),
           defaultMaxActiveRuns: config.int('core', 'max_active_runs_per_dag'),
           defaultMaxActiveTasks: config.int('core', 'max_active_tasks_per_dag'),
-          pausedByDefault: true,
+          pausedByDefault: config.bool('core', 'dags_are_paused_at_creation'),
           timetableDescription: describeSchedule(timetableOf(dag)),
         });
         await refreshNextDagrun(client, dag);
