@@ -4,29 +4,17 @@
  * minus upstream end (both recorded by the database clock); p50/p95/max and
  * the wall time of each run. Writes bench/results/handoff.json.
  *
- *   npm run bench            (RUNS=20 by default)
+ *   npm run bench -- handoff      (RUNS=20 by default)
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../packages/server/src/config/config.ts';
-import { startComponents } from '../packages/server/src/components/standalone.ts';
 import { triggerDagRun } from '../packages/server/src/scheduler/runs.ts';
+import { benchConfig, freshHome, percentile, standalone, waitUntil, writeResult } from './lib.ts';
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const TASKS = 10;
-const here = path.dirname(fileURLToPath(import.meta.url));
 
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'updraft-bench-'));
-fs.chmodSync(home, 0o755);
-const dags = path.join(home, 'dags');
-fs.mkdirSync(dags);
+const { home, dags, cleanup } = freshHome();
 fs.writeFileSync(
   path.join(dags, 'bench_linear.ts'),
   `import { DAG, task, chain } from '@updraft/sdk';
@@ -35,23 +23,21 @@ fs.writeFileSync(
      chain(...Array.from({ length: ${TASKS} }, (_, i) => noop.override({ task_id: 'step_' + i })()));
    });`,
 );
-const config = loadConfig({ ...process.env, UPDRAFT_HOME: home, UPDRAFT__CORE__LOAD_EXAMPLES: 'false', UPDRAFT__API__PORT: '0', UPDRAFT__LOGGING__LOGGING_LEVEL: 'ERROR' });
-process.env.UPDRAFT_ADMIN_PASSWORD = 'bench';
-const s = await startComponents(config, { apiServer: true, scheduler: true, dagProcessor: true }, () => undefined);
+const s = await standalone(benchConfig(home));
 try {
   const pool = s.db.pool;
-  while ((await pool.query("SELECT 1 FROM dag WHERE dag_id = 'bench_linear'")).rowCount === 0) await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(async () => (await pool.query("SELECT 1 FROM dag WHERE dag_id = 'bench_linear'")).rowCount === 1, 60_000, 'the DAG to be parsed', 50);
   const handoffs: number[] = [];
   const walls: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const run = await triggerDagRun(pool, { dag_id: 'bench_linear', run_id: `bench_${i}`, logical_date: null, triggered_by: 'bench' });
-    s.scheduler?.wake();
-    while (true) {
-      const r = await pool.query<{ state: string }>('SELECT state FROM dag_run WHERE id = $1', [run.id]);
-      if (r.rows[0].state === 'success') break;
-      if (r.rows[0].state === 'failed') throw new Error(`run ${run.run_id} failed`);
-      await new Promise((res) => setTimeout(res, 5));
-    }
+    s.scheduler?.wake(true);
+    let state = '';
+    await waitUntil(async () => {
+      state = (await pool.query<{ state: string }>('SELECT state FROM dag_run WHERE id = $1', [run.id])).rows[0].state;
+      return state === 'success' || state === 'failed';
+    }, 60_000, `run ${run.run_id}`, 5);
+    if (state !== 'success') throw new Error(`run ${run.run_id} ${state}`);
     const tis = await pool.query<{ task_id: string; start_date: Date; end_date: Date }>(
       'SELECT task_id, start_date, end_date FROM task_instance WHERE dag_id = $1 AND run_id = $2',
       ['bench_linear', run.run_id],
@@ -68,22 +54,13 @@ try {
   }
   handoffs.sort((a, b) => a - b);
   walls.sort((a, b) => a - b);
-  const result = {
-    scenario: 'handoff',
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    runs: RUNS,
-    tasks_per_run: TASKS,
-    handoff_ms: { p50: percentile(handoffs, 50), p95: percentile(handoffs, 95), max: handoffs[handoffs.length - 1], samples: handoffs.length },
-    run_wall_ms: { p50: percentile(walls, 50), p95: percentile(walls, 95), max: walls[walls.length - 1] },
-    targets: { handoff_p50_ms: 20, handoff_p95_ms: 50 },
-    at: new Date().toISOString(),
-  };
+  const handoff_ms = { p50: percentile(handoffs, 50), p95: percentile(handoffs, 95), max: handoffs[handoffs.length - 1], samples: handoffs.length };
+  const run_wall_ms = { p50: percentile(walls, 50), p95: percentile(walls, 95), max: walls[walls.length - 1] };
   console.log(`handoff latency over ${handoffs.length} handoffs (${RUNS} runs of ${TASKS} linear tasks)`);
-  console.log(`  p50 ${result.handoff_ms.p50} ms   p95 ${result.handoff_ms.p95} ms   max ${result.handoff_ms.max} ms   (target p50 <= 20, p95 <= 50)`);
-  console.log(`run wall time (first task start to last task end): p50 ${result.run_wall_ms.p50} ms   p95 ${result.run_wall_ms.p95} ms`);
-  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(here, 'results', 'handoff.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`  p50 ${handoff_ms.p50} ms   p95 ${handoff_ms.p95} ms   max ${handoff_ms.max} ms   (target p50 <= 20, p95 <= 50)`);
+  console.log(`run wall time (first task start to last task end): p50 ${run_wall_ms.p50} ms   p95 ${run_wall_ms.p95} ms`);
+  writeResult('handoff', { runs: RUNS, tasks_per_run: TASKS, handoff_ms, run_wall_ms, targets: { handoff_p50_ms: 20, handoff_p95_ms: 50 } });
 } finally {
   await s.stop();
-  fs.rmSync(home, { recursive: true, force: true });
+  cleanup();
 }
