@@ -27,6 +27,7 @@ export async function testDag(config: Config, opts: { dagId: string; logicalDate
     const existing = await getDag(db.pool, opts.dagId);
     if (existing) await processor.processFile(existing.fileloc);
     else await processor.processAll();
+    await processor.close();
     const dag = await getDag(db.pool, opts.dagId);
     if (!dag) throw new CliError(`DAG '${opts.dagId}' not found in ${processor.folders().join(' or ')} (see \`updraft dags list-import-errors\`)`);
     const importError = await db.pool.query<{ message: string }>('SELECT message FROM import_error WHERE filename = $1', [dag.fileloc]);

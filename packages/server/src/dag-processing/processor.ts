@@ -23,7 +23,8 @@ import { refreshNextDagrun, timetableOf } from '../scheduler/runs.ts';
 import { describeSchedule, validateTimetable } from '../scheduler/timetable.ts';
 import type { Logger } from '../util/logger.ts';
 import { findDagFiles, mightDefineDag } from './find-files.ts';
-import { parseDagFile } from './parse-file.ts';
+import { ensureBundle } from '../executors/runner-bundle.ts';
+import { ParserPool } from './parse-file.ts';
 
 export const EXAMPLES_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples/dags');
 
@@ -45,9 +46,29 @@ export class DagProcessor {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private busy: Promise<void> = Promise.resolve();
   private jobId = 0;
+  private parser: Promise<ParserPool> | null = null;
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
+  }
+
+  private parserPool(): Promise<ParserPool> {
+    const { config } = this.deps;
+    this.parser ??= ensureBundle().then(
+      (bundle) =>
+        new ParserPool({
+          size: config.int('dag_processor', 'parsing_processes'),
+          timeoutSeconds: config.float('core', 'dagbag_import_timeout'),
+          entry: bundle?.parser,
+        }),
+    );
+    return this.parser;
+  }
+
+  /** Stops the parsing processes (stop() does it too; for callers that only used processFile). */
+  async close(): Promise<void> {
+    (await this.parser)?.close();
+    this.parser = null;
   }
 
   folders(): string[] {
@@ -116,7 +137,7 @@ export class DagProcessor {
       return false;
     }
     const started = Date.now();
-    const result = await parseDagFile(file, config.float('core', 'dagbag_import_timeout'));
+    const result = await (await this.parserPool()).parse(file);
     if (!result.ok) {
       await recordImportError(pool, file, result.message, result.stack);
       await deactivateMissingDags(pool, file, []);
@@ -204,6 +225,7 @@ export class DagProcessor {
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.busy.catch(() => undefined);
+    await this.close();
     await endJob(this.deps.pool, this.jobId).catch(() => undefined);
   }
 }

@@ -19,8 +19,8 @@ const SERVER_SRC = path.join(SERVER_ROOT, 'src');
 // inside the package so that bare imports in the bundle (nunjucks, croner) resolve from node_modules
 const BUNDLE_ROOT = path.join(SERVER_ROOT, '.bundle');
 
-/** Entry of a task process: map @updraft/sdk to the bundled SDK, then load the runner. */
-const ENTRY = `import module from 'node:module';
+/** Entry of a process: map @updraft/sdk to the bundled SDK, then load `target`. */
+const entry = (target: string) => `import module from 'node:module';
 const sdk = new URL('./sdk.js', import.meta.url).href;
 module.registerHooks({
   resolve(specifier, context, nextResolve) {
@@ -28,7 +28,7 @@ module.registerHooks({
     return nextResolve(specifier, context);
   },
 });
-await import('./runner.js');
+await import('./${target}');
 // DAG files are TypeScript: initialise Node's type stripping now, not when a task arrives
 await import('./warm.ts');
 `;
@@ -47,26 +47,41 @@ function sourceHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-let building: Promise<string | null> | null = null;
+export interface Bundle {
+  /** entry file of a task process */
+  runner: string;
+  /** entry file of a DAG-parsing process */
+  parser: string;
+}
 
-/** Path of the task-process entry file, building the bundle when the sources changed; null when it cannot be built. */
-export function ensureRunnerBundle(): Promise<string | null> {
+let building: Promise<Bundle | null> | null = null;
+
+/** The bundle's entry files, building it when the sources changed; null when it cannot be built. */
+export function ensureBundle(): Promise<Bundle | null> {
   building ??= build().catch(() => null);
   return building;
 }
 
-async function build(): Promise<string> {
+/** Entry file of a task process (see ensureBundle). */
+export async function ensureRunnerBundle(): Promise<string | null> {
+  return (await ensureBundle())?.runner ?? null;
+}
+
+async function build(): Promise<Bundle> {
   const dir = path.join(BUNDLE_ROOT, sourceHash());
-  const entry = path.join(dir, 'entry.mjs');
-  if (fs.existsSync(entry)) return entry;
+  const result = { runner: path.join(dir, 'entry.mjs'), parser: path.join(dir, 'parse-entry.mjs') };
+  if (fs.existsSync(result.runner)) return result;
   const { build: esbuild } = await import('esbuild');
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.mkdirSync(tmp, { recursive: true });
   const common = { bundle: true, platform: 'node' as const, format: 'esm' as const, target: 'node22', packages: 'external' as const, logLevel: 'silent' as const };
   await esbuild({ ...common, entryPoints: [path.join(SDK_SRC, 'index.ts')], outfile: path.join(tmp, 'sdk.js') });
-  await esbuild({ ...common, entryPoints: [path.join(SERVER_SRC, 'task-runner', 'main.ts')], outfile: path.join(tmp, 'runner.js'), external: ['@updraft/sdk', '@updraft/sdk/*'] });
+  const external = ['@updraft/sdk', '@updraft/sdk/*'];
+  await esbuild({ ...common, entryPoints: [path.join(SERVER_SRC, 'task-runner', 'main.ts')], outfile: path.join(tmp, 'runner.js'), external });
+  await esbuild({ ...common, entryPoints: [path.join(SERVER_SRC, 'dag-processing', 'parse-worker.ts')], outfile: path.join(tmp, 'parse.js'), external });
   fs.writeFileSync(path.join(tmp, 'warm.ts'), 'export const warm: number = 1;\n');
-  fs.writeFileSync(path.join(tmp, 'entry.mjs'), ENTRY);
+  fs.writeFileSync(path.join(tmp, 'entry.mjs'), entry('runner.js'));
+  fs.writeFileSync(path.join(tmp, 'parse-entry.mjs'), entry('parse.js'));
   try {
     fs.renameSync(tmp, dir);
   } catch {
@@ -74,7 +89,7 @@ async function build(): Promise<string> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   removeStaleBundles(path.basename(dir));
-  return entry;
+  return result;
 }
 
 /** Bundles of older sources, left by earlier versions; one still in use by a running process keeps working (its files are open). */
