@@ -5,7 +5,7 @@
  * recording its start and success in the database at once, so what is measured is
  * the scheduler: run start, decisions, queueing. Task instances per second.
  */
-import { BashOperator, DAG, chain, serializeDag } from '@updraft/sdk';
+import { BashOperator, DAG, chain, resetDagRegistry, serializeDag } from '@updraft/sdk';
 import { openDatabase } from '../packages/server/src/db/database.ts';
 import { migrate } from '../packages/server/src/db/migrate.ts';
 import { upsertDag } from '../packages/server/src/db/sql/dags.ts';
@@ -60,6 +60,7 @@ for (const [shape, dagCount, tasks] of shapes) {
   const db = await openDatabase(config);
   try {
     await migrate(db.pool, { defaultPoolSlots: 100_000 });
+    resetDagRegistry();
     for (let d = 0; d < dagCount; d++) {
       const dag = new DAG({ dag_id: `perf_${d}`, schedule: null, start_date: '2024-01-01' }, () => {
         const ops = Array.from({ length: tasks }, (_, i) => new BashOperator({ task_id: `t${i}`, bash_command: 'true' }));

@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { BaseOperator } from './baseoperator.ts';
+import type { Connection } from './connection.ts';
 import type { DAG } from './dag.ts';
 import { AirflowException } from './exceptions.ts';
 import type { TaskLogger, XComPullOptions } from './runtime.ts';
@@ -28,10 +29,33 @@ export interface TaskInstanceInfo {
   run_id: string;
   try_number: number;
   map_index: number;
+  max_tries?: number;
   xcom_push(key: string, value: unknown): Promise<void>;
   /** A task id (or list) pulls their return_value; options allow key, dag_id … */
   xcom_pull(options?: XComPullOptions | string | string[]): Promise<unknown>;
   log: TaskLogger;
+}
+
+/**
+ * `context.var`: Airflow's `var` of templates, for code. Reads go through the
+ * Execution API, so they are async: `await context.var.value.get('bucket')`,
+ * `await context.var.json.get('cfg', {})`. Without a default, a missing
+ * Variable throws (Airflow's KeyError).
+ */
+export interface ContextVariables {
+  value: {
+    get(key: string): Promise<string>;
+    get<D>(key: string, defaultValue: D): Promise<string | D>;
+  };
+  json: {
+    get<T = unknown>(key: string): Promise<T>;
+    get<T = unknown, D = T>(key: string, defaultValue: D): Promise<T | D>;
+  };
+}
+
+/** `context.conn`: `await context.conn.get('my_db')` → Connection (throws when it is not defined). */
+export interface ContextConnections {
+  get(connId: string): Promise<Connection>;
 }
 
 export interface Context {
@@ -48,7 +72,13 @@ export interface Context {
   logical_date: Date | null;
   data_interval_start: Date | null;
   data_interval_end: Date | null;
+  prev_data_interval_start_success?: Date | null;
+  prev_data_interval_end_success?: Date | null;
   params: Record<string, unknown>;
+  /** Variables (always set by the task runner; optional only for hand-made contexts) */
+  var?: ContextVariables;
+  /** Connections (always set by the task runner) */
+  conn?: ContextConnections;
   try_number: number;
   log: TaskLogger;
   /** aborted when the task is killed or times out; long work should honour it */

@@ -37,6 +37,14 @@ export class Param {
     this.schema = schema;
   }
 
+  /**
+   * The Param a serialized DAG describes (serializeParam's inverse), so the
+   * server checks trigger-time conf with this very class.
+   */
+  static fromSerialized(serialized: SerializedParam): Param {
+    return new Param('value' in serialized ? serialized.value : undefined, { ...serialized.schema, description: serialized.description });
+  }
+
   get hasValue(): boolean {
     return this.value !== undefined;
   }

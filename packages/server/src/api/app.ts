@@ -8,6 +8,12 @@ import { registerExecutionApi } from './execution.ts';
 import { registerDagRoutes } from './public/dags.ts';
 import { registerDagRunRoutes } from './public/dag-runs.ts';
 import { registerMonitorRoutes } from './public/monitor.ts';
+import { registerConnectionRoutes } from './public/connections.ts';
+import { registerVariableRoutes } from './public/variables.ts';
+import { registerXComRoutes } from './public/xcom.ts';
+import { SecretCipher } from '../security/encryption.ts';
+import { SensitiveNames } from '../security/sensitive.ts';
+import { XComObjectStorage } from '../xcom/object-storage.ts';
 
 export interface ApiDeps {
   pool: pg.Pool;
@@ -33,9 +39,17 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
 
   registerAuth(app, { pool: deps.pool, secret: deps.secret, tokenTtl: deps.config.int('api_auth', 'jwt_expiration_time') });
   registerMonitorRoutes(app, deps.pool);
-  registerExecutionApi(app, { pool: deps.pool, onStateChange: deps.onStateChange });
+  // a malformed fernet_key fails here, at start, rather than at the first secret written
+  const cipher = SecretCipher.fromConfig(deps.config);
+  const sensitive = SensitiveNames.fromConfig(deps.config);
+  const xcomStorage = XComObjectStorage.fromConfig(deps.config);
+  app.addHook('onClose', async () => xcomStorage.close());
+  registerExecutionApi(app, { pool: deps.pool, cipher, sensitive, xcomStorage, maxXComSize: deps.config.int('core', 'max_xcom_size'), onStateChange: deps.onStateChange });
   registerDagRoutes(app, deps.pool);
   registerDagRunRoutes(app, { pool: deps.pool, config: deps.config, onTrigger: deps.onRunCreated });
+  registerVariableRoutes(app, { pool: deps.pool, cipher, sensitive });
+  registerConnectionRoutes(app, { pool: deps.pool, cipher, sensitive, config: deps.config });
+  registerXComRoutes(app, { pool: deps.pool, storage: xcomStorage });
   app.get('/', async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Updraft</title><h1>Updraft</h1><p>The web UI is coming; the REST API is at <code>/api/v2</code>.</p>'));
   return app;
 }

@@ -7,16 +7,29 @@ import type pg from 'pg';
 import { getConnection } from '../db/sql/connections.ts';
 import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
 import { getDagRun } from '../db/sql/dag-runs.ts';
+import { logEvent } from '../db/sql/event-log.ts';
 import { finishTry, getTiById, heartbeatTry, notifyScheduler, saveRenderedFields, startTry } from '../db/sql/task-instances.ts';
 import { getVariable, setVariable } from '../db/sql/variables.ts';
-import { clearTiXComs, listRunXComs, setXCom } from '../db/sql/xcom.ts';
-import { badRequest, conflict, forbidden, notFound } from './errors.ts';
+import { deleteTiXComs, getXCom, listRunXComs, setXCom, xcomValue } from '../db/sql/xcom.ts';
+import type { SecretCipher } from '../security/encryption.ts';
+import { connectionFromEnv, variableFromEnv } from '../security/env-secrets.ts';
+import type { SensitiveNames } from '../security/sensitive.ts';
+import type { XComObjectStorage } from '../xcom/object-storage.ts';
+import { badRequest, conflict, forbidden, HttpError, notFound } from './errors.ts';
 
 export interface ExecutionDeps {
   pool: pg.Pool;
+  cipher: SecretCipher;
+  sensitive: SensitiveNames;
+  xcomStorage: XComObjectStorage;
+  /** [core] max_xcom_size: bytes of JSON */
+  maxXComSize: number;
   /** in-process shortcut to wake a scheduler living in this process */
   onStateChange?: (dagId: string) => void;
 }
+
+/** Room for the {"value": …} envelope and whitespace around a value of the maximum size. */
+const XCOM_BODY_SLACK = 64 * 1024;
 
 function ownTry(req: FastifyRequest) {
   const { id } = req.params as { id: string };
@@ -24,12 +37,12 @@ function ownTry(req: FastifyRequest) {
   return id;
 }
 
-function envVariable(key: string): string | null {
-  return process.env[`UPDRAFT_VAR_${key.toUpperCase()}`] ?? process.env[`AIRFLOW_VAR_${key.toUpperCase()}`] ?? null;
+function xcomName(p: { dagId: string; runId: string; taskId: string; key: string }) {
+  return `XCom '${p.key}' of task '${p.taskId}' (DAG '${p.dagId}', run '${p.runId}')`;
 }
 
 export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) {
-  const { pool } = deps;
+  const { pool, cipher, sensitive, xcomStorage } = deps;
   const versions = new DagVersionCache();
   const changed = async (dagId: string) => {
     deps.onStateChange?.(dagId);
@@ -46,7 +59,7 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
       throw conflict(`Task instance is not queued (state: ${current?.state ?? 'gone'}); it will not start`);
     }
     // a new try starts without the values a previous try pushed
-    await clearTiXComs(pool, ti.dag_id, ti.run_id, ti.task_id, ti.map_index);
+    await deleteTiXComs(pool, xcomStorage, ti);
     const run = await getDagRun(pool, ti.dag_id, ti.run_id);
     if (!run) throw notFound('DAG run not found');
     const prev = await pool.query<{ s: Date; e: Date }>(
@@ -110,24 +123,37 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
 
   app.get('/execution/variables/:key', async (req) => {
     const { key } = req.params as { key: string };
-    const fromEnv = envVariable(key);
-    if (fromEnv !== null) return { key, value: fromEnv };
-    const v = await getVariable(pool, key);
+    // is_sensitive: the task runner masks the value in the task's log
+    const is_sensitive = sensitive.isSensitive(key);
+    const fromEnv = variableFromEnv(key);
+    if (fromEnv !== null) return { key, value: fromEnv, is_sensitive };
+    const v = await getVariable(pool, cipher, key);
     if (!v) throw notFound(`Variable ${key} does not exist`);
-    return { key, value: v.val };
+    return { key, value: v.val, is_sensitive };
   });
 
   app.put('/execution/variables/:key', async (req, reply) => {
     const { key } = req.params as { key: string };
     const body = (req.body ?? {}) as { value?: unknown; description?: string | null };
     if (typeof body.value !== 'string') throw badRequest('value must be a string');
-    await setVariable(pool, key, body.value, body.description ?? null);
+    if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') throw badRequest('description must be a string');
+    // no description keeps the stored one
+    await setVariable(pool, cipher, key, body.value, body.description ?? undefined);
+    const t = req.task;
+    await logEvent(pool, { event: 'variable_set', owner: null, dag_id: t?.dag_id, task_id: t?.task_id, run_id: t?.run_id, extra: { key } });
     reply.code(204);
   });
 
   app.get('/execution/connections/:id', async (req) => {
     const { id } = req.params as { id: string };
-    const c = await getConnection(pool, id);
+    let c;
+    try {
+      const fromEnv = connectionFromEnv(id);
+      c = fromEnv ? { conn_id: id, ...fromEnv } : await getConnection(pool, cipher, id);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw new HttpError(500, (err as Error).message);
+    }
     if (!c) throw notFound(`The conn_id \`${id}\` isn't defined`);
     let extra: Record<string, unknown> = {};
     try {
@@ -142,17 +168,59 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
   app.get('/execution/xcoms/:dagId/:runId', async (req) => {
     const { dagId, runId } = req.params as { dagId: string; runId: string };
     const rows = await listRunXComs(pool, dagId, runId);
-    return rows.map((x) => ({ task_id: x.task_id, map_index: x.map_index, key: x.key, value: x.value }));
+    return Promise.all(rows.map(async (x) => ({ task_id: x.task_id, map_index: x.map_index, key: x.key, value: await xcomValue(xcomStorage, x) })));
   });
 
-  app.post('/execution/xcoms/:dagId/:runId/:taskId/:key', async (req, reply) => {
+  app.get('/execution/xcoms/:dagId/:runId/:taskId/:key', async (req) => {
     const { dagId, runId, taskId, key } = req.params as { dagId: string; runId: string; taskId: string; key: string };
-    const t = req.task;
-    if (!t || t.dag_id !== dagId || t.run_id !== runId || t.task_id !== taskId) throw forbidden('A task may only push XComs of its own task instance');
-    const body = (req.body ?? {}) as { value?: unknown };
-    await setXCom(pool, { dag_id: dagId, run_id: runId, task_id: taskId, map_index: t.map_index, key, value: body.value ?? null });
-    reply.code(201);
-    return { key };
+    const mapIndex = Number((req.query as { map_index?: string }).map_index ?? -1);
+    const row = await getXCom(pool, { dag_id: dagId, run_id: runId, task_id: taskId, map_index: mapIndex }, key);
+    if (!row) throw notFound(`${xcomName({ dagId, runId, taskId, key })} does not exist`);
+    return { key, value: await xcomValue(xcomStorage, row) };
   });
-}
 
+  app.post(
+    '/execution/xcoms/:dagId/:runId/:taskId/:key',
+    {
+      bodyLimit: deps.maxXComSize + XCOM_BODY_SLACK,
+      // the body parser's refusals, said in terms of the XCom
+      errorHandler: (err: Error & { statusCode?: number }, req, reply) => {
+        if (err instanceof HttpError) throw err;
+        const name = xcomName(req.params as { dagId: string; runId: string; taskId: string; key: string });
+        if (err.statusCode === 413) return reply.code(413).send({ detail: `${name} is larger than [core] max_xcom_size (${deps.maxXComSize} bytes)` });
+        if (err.statusCode === 400 || err.statusCode === 415) {
+          return reply.code(400).send({ detail: `${name} is not JSON (${err.message}): XCom values must be JSON-serializable` });
+        }
+        throw err;
+      },
+    },
+    async (req, reply) => {
+      const p = req.params as { dagId: string; runId: string; taskId: string; key: string };
+      const t = req.task;
+      if (!t || t.dag_id !== p.dagId || t.run_id !== p.runId || t.task_id !== p.taskId) throw forbidden('A task may only push XComs of its own task instance');
+      // fastify also parses text/plain: anything but a JSON body is not a value we can keep
+      if (!String(req.headers['content-type'] ?? '').includes('json') || typeof req.body !== 'object') {
+        throw badRequest(`${xcomName(p)} is not JSON (sent as ${req.headers['content-type'] ?? 'no content type'}): XCom values must be JSON-serializable`);
+      }
+      const body = req.body as { value?: unknown } | null;
+      if (!body || Array.isArray(body) || !('value' in body)) throw badRequest(`${xcomName(p)} has no value: send JSON {"value": …} with a JSON-serializable value`);
+      const json = JSON.stringify(body.value);
+      const bytes = Buffer.byteLength(json);
+      if (bytes > deps.maxXComSize) {
+        throw new HttpError(413, `${xcomName(p)} is ${bytes} bytes of JSON, more than [core] max_xcom_size (${deps.maxXComSize} bytes): keep large data in storage and push its location`);
+      }
+      const ti = { dag_id: p.dagId, run_id: p.runId, task_id: p.taskId, map_index: t.map_index };
+      const ref = xcomStorage.shouldOffload(bytes) ? await xcomStorage.put({ ...ti, key: p.key }, json) : null;
+      let replaced: string | null;
+      try {
+        replaced = await setXCom(pool, { ...ti, key: p.key, json: ref ? null : json, value_ref: ref });
+      } catch (err) {
+        if (ref) await xcomStorage.remove([ref]).catch(() => undefined);
+        throw err;
+      }
+      if (replaced && replaced !== ref) await xcomStorage.remove([replaced]);
+      reply.code(201);
+      return { key: p.key };
+    },
+  );
+}

@@ -13,6 +13,10 @@ import { BadRequestError, NotFoundError, triggerDagRun } from '../scheduler/runs
 import { startComponents, type ComponentSelection } from '../components/standalone.ts';
 import { VERSION } from '../version.ts';
 import { testDag } from './dags-test.ts';
+import { registerConnectionCommands } from './connections.ts';
+import { registerRotateFernetKey } from './secrets.ts';
+import { registerVariableCommands } from './variables.ts';
+import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { CliError } from './errors.ts';
 import { type OutputFormat, printRows } from './output.ts';
 import { withDb } from './with-db.ts';
@@ -90,7 +94,7 @@ export function buildCli(): Command {
   db.command('migrate')
     .description('Apply the missing schema migrations')
     .action(async () => {
-      const cfg = config();
+      const cfg = ensureFernetKey(config(), (file) => process.stdout.write(`Generated [core] fernet_key in ${file}\n`));
       const database = await openDatabase(cfg);
       try {
         const applied = await migrate(database.pool, { defaultPoolSlots: cfg.int('core', 'default_pool_task_slot_count') });
@@ -202,7 +206,7 @@ export function buildCli(): Command {
     .description('Run one DAG run here and now, without a scheduler, printing every task log')
     .option('-c, --conf <json>', 'JSON object passed as dag_run.conf')
     .action(async (dagId: string, date: string | undefined, o) => {
-      const ok = await testDag(config(), { dagId, logicalDate: date, conf: parseConf(o.conf) });
+      const ok = await testDag(ensureFernetKey(config()), { dagId, logicalDate: date, conf: parseConf(o.conf) });
       if (!ok) process.exitCode = 1;
     });
 
@@ -224,7 +228,7 @@ export function buildCli(): Command {
     .command('test <dag_id> <task_id> [logical_date]')
     .description('Run one task here and now, ignoring its dependencies; the run is not kept')
     .action(async (dagId: string, taskId: string, date: string | undefined) => {
-      const ok = await testDag(config(), { dagId, taskId, logicalDate: date });
+      const ok = await testDag(ensureFernetKey(config()), { dagId, taskId, logicalDate: date });
       if (!ok) process.exitCode = 1;
     });
   tasks
@@ -241,6 +245,10 @@ export function buildCli(): Command {
         process.stdout.write(fs.readFileSync(file, 'utf8'));
       });
     });
+
+  registerVariableCommands(program, config);
+  registerConnectionCommands(program, config);
+  registerRotateFernetKey(program, config);
 
   const cfg = program.command('config').description('View the configuration');
   cfg

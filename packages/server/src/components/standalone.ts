@@ -17,6 +17,7 @@ import { findUser, upsertUser } from '../db/sql/users.ts';
 import { LocalExecutor } from '../executors/local.ts';
 import { ensureRunnerBundle } from '../executors/runner-bundle.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { jwtSecret } from '../security/secret.ts';
 import { createLogger } from '../util/logger.ts';
 import { acquireHomeLock, type HomeLock } from './home-lock.ts';
@@ -87,6 +88,8 @@ export async function startComponents(config: Config, which: ComponentSelection,
     lock?.release();
   };
   try {
+    // first start: generate the key that encrypts Variables and connection secrets
+    config = ensureFernetKey(config, (file) => print(`Generated [core] fernet_key in ${file}`));
     db = await openDatabase(config, { adoptEmbedded: !!which.lockHome });
     await migrate(db.pool, { defaultPoolSlots: config.int('core', 'default_pool_task_slot_count') });
     const secret = jwtSecret(config);

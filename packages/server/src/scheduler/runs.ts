@@ -1,5 +1,6 @@
 /** Creating DAG runs: manual triggers (API, CLI) and the schedule's automated runs. */
-import type { SerializedDag } from '@updraft/sdk/serialized';
+import { Param } from '@updraft/sdk';
+import type { SerializedDag, SerializedParam } from '@updraft/sdk/serialized';
 import type pg from 'pg';
 import { getDag, getDagVersion, setNextDagrun } from '../db/sql/dags.ts';
 import { createDagRun, type DagRunRow, RunConflictError, type RunType } from '../db/sql/dag-runs.ts';
@@ -51,7 +52,22 @@ export function validateConf(conf: unknown): Record<string, unknown> {
   return conf as Record<string, unknown>;
 }
 
-/** Creates a manual run; refuses unknown DAGs and non-object conf before writing anything. */
+/**
+ * Why `conf` cannot start a run of a DAG with these params, or null. Like
+ * Airflow's create_dagrun, each param is checked with conf's value over its
+ * default — whatever [core] dag_run_conf_overrides_params says, which only
+ * decides what tasks see — and a param without default must be in conf.
+ */
+export function paramsProblem(params: Record<string, SerializedParam>, conf: Record<string, unknown>): string | null {
+  for (const [name, serialized] of Object.entries(params)) {
+    const param = Param.fromSerialized(serialized);
+    const problem = param.validate(Object.hasOwn(conf, name) ? conf[name] : param.value);
+    if (problem) return `Invalid input for param '${name}': ${problem}`;
+  }
+  return null;
+}
+
+/** Creates a manual run; refuses unknown DAGs, non-object conf and conf that breaks the params' schema before writing anything. */
 export async function triggerDagRun(pool: pg.Pool, req: TriggerRequest): Promise<DagRunRow> {
   const conf = validateConf(req.conf);
   const dagRow = await getDag(pool, req.dag_id);
@@ -61,6 +77,8 @@ export async function triggerDagRun(pool: pg.Pool, req: TriggerRequest): Promise
     throw new BadRequestError(`run_id '${req.run_id}' may only contain letters, digits and _ . ~ : + -`);
   }
   const dag = await getDagVersion(pool, dagRow.latest_version_id);
+  const paramsIssue = paramsProblem(dag.params ?? {}, conf);
+  if (paramsIssue) throw new BadRequestError(paramsIssue);
   const logicalDate = req.logical_date === undefined ? new Date() : req.logical_date;
   const runAfter = logicalDate ?? new Date();
   const interval = req.data_interval ?? (logicalDate ? manualDataInterval(timetableOf(dag), logicalDate) : null);

@@ -57,15 +57,25 @@ export interface StartResponse {
     conf: Record<string, unknown>;
   };
   max_tries: number;
+  /** [core] dag_run_conf_overrides_params of the api-server; absent means true (Airflow's default) */
+  dag_run_conf_overrides_params?: boolean;
   prev_data_interval_start_success: string | null;
   prev_data_interval_end_success: string | null;
 }
 
 export interface XComEntry {
   task_id: string;
+  /** set when the entry may come from another run (lookups by logical date) */
+  run_id?: string;
   map_index: number;
   key: string;
   value: unknown;
+}
+
+export interface VariableEntry {
+  key: string;
+  value: string;
+  is_sensitive?: boolean;
 }
 
 export class ExecutionClient {
@@ -121,9 +131,9 @@ export class ExecutionClient {
   renderedFields(tiId: string, fields: Record<string, unknown>): Promise<unknown> {
     return this.call('PUT', `/execution/task-instances/${tiId}/rendered-fields`, fields);
   }
-  async getVariable(key: string): Promise<string | null> {
-    const r = (await this.call('GET', `/execution/variables/${encodeURIComponent(key)}`, undefined, true)) as { value: string } | null;
-    return r ? r.value : null;
+  /** is_sensitive: the api-server judges the name (Airflow's list plus [core] sensitive_var_conn_names) */
+  getVariable(key: string): Promise<VariableEntry | null> {
+    return this.call('GET', `/execution/variables/${encodeURIComponent(key)}`, undefined, true) as Promise<VariableEntry | null>;
   }
   async setVariable(key: string, value: string, description?: string | null): Promise<void> {
     await this.call('PUT', `/execution/variables/${encodeURIComponent(key)}`, { value, description: description ?? null });
@@ -134,6 +144,15 @@ export class ExecutionClient {
   async pushXCom(dagId: string, runId: string, taskId: string, mapIndex: number, key: string, value: unknown): Promise<void> {
     const path = `/execution/xcoms/${encodeURIComponent(dagId)}/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}/${encodeURIComponent(key)}?map_index=${mapIndex}`;
     await this.call('POST', path, { value });
+  }
+  /**
+   * XComs of `dagId`'s run whose logical date (run_after when it has none) is
+   * `date`; with includePriorDates, the latest value of each task, map index
+   * and key among its runs up to `date`.
+   */
+  async lookupXComs(dagId: string, date: string, includePriorDates: boolean): Promise<XComEntry[]> {
+    const query = new URLSearchParams({ logical_date: date, include_prior_dates: String(includePriorDates) });
+    return (await this.call('GET', `/execution/xcoms/${encodeURIComponent(dagId)}?${query}`)) as XComEntry[];
   }
   async listRunXComs(dagId: string, runId: string): Promise<XComEntry[]> {
     return (await this.call('GET', `/execution/xcoms/${encodeURIComponent(dagId)}/${encodeURIComponent(runId)}`)) as XComEntry[];

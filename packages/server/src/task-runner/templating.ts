@@ -1,137 +1,122 @@
 /**
- * Renders operators' template_fields with nunjucks plus the bits of Jinja and
- * of Airflow's template context that DAG authors use. Lookups that need the
- * api-server (Variables, XCom) are fetched before rendering, because nunjucks
- * renders synchronously.
+ * The Jinja environment of a task: nunjucks (made Jinja-like by
+ * jinja-compat.ts) with Airflow's filters, a FileSystemLoader over the DAG's
+ * folder and template_searchpath, and the rendering of a template field:
+ * strings anywhere inside objects and arrays, files named by template_ext,
+ * and native values for render_template_as_native_obj.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import type { XComEntry } from './execution-client.ts';
-
-export class TemplateError extends Error {}
-
-/** nunjucks passes Python-style keyword arguments as a trailing object marked __keywords. */
-export function splitKeywords(args: unknown[]): { positional: unknown[]; keywords: Record<string, unknown> } {
-  const last = args[args.length - 1] as Record<string, unknown> | undefined;
-  if (last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords) {
-    const { __keywords: _k, ...keywords } = last;
-    return { positional: args.slice(0, -1), keywords };
-  }
-  return { positional: args, keywords: {} };
-}
-
-// Jinja prints None as "None" and fails only on names that are undefined;
-// nunjucks' throwOnUndefined also rejects null. Output goes through
-// ensureDefined, so this is where the two are told apart.
-const runtime = (nunjucks as unknown as { runtime: { ensureDefined: (v: unknown, l: number, c: number) => unknown } }).runtime;
-runtime.ensureDefined = (value: unknown, lineno: number, colno: number) => {
-  if (value === undefined) {
-    throw new TemplateError(`an undefined value was used in the template (line ${lineno + 1}, column ${colno + 1})`);
-  }
-  return value === null ? 'None' : value;
-};
+import { captureOutputs } from './jinja-compat.ts';
+import { airflowFilters } from './macros.ts';
+import { isPlainObject } from './py-values.ts';
+import { literalEval } from './python-literal.ts';
 
 export function makeEnvironment(searchPaths: string[]): nunjucks.Environment {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(searchPaths, { noCache: true }), {
-    autoescape: false,
-    throwOnUndefined: true,
-  });
-  env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
-  env.addFilter('ds', (d: Date | string) => new Date(d).toISOString().slice(0, 10));
-  env.addFilter('ds_nodash', (d: Date | string) => new Date(d).toISOString().slice(0, 10).replaceAll('-', ''));
-  env.addFilter('ts', (d: Date | string) => isoTs(new Date(d)));
+  // no loader at all rather than nunjucks' default one over ./views
+  const loaders = searchPaths.length ? [new nunjucks.FileSystemLoader(searchPaths, { noCache: true })] : [];
+  const env = new nunjucks.Environment(loaders, { autoescape: false, throwOnUndefined: true });
+  for (const [name, filter] of Object.entries(airflowFilters)) env.addFilter(name, filter);
+  // Python's range(stop) / range(start, stop[, step])
   env.addGlobal('range', (start: number, stop?: number, step = 1) => {
     const [a, b] = stop === undefined ? [0, start] : [start, stop];
     const out: number[] = [];
     for (let i = a; step > 0 ? i < b : i > b; i += step) out.push(i);
     return out;
   });
+  // Jinja tests nunjucks lacks (its typings miss addTest)
+  const addTest = (env as unknown as { addTest(name: string, test: (v: unknown) => boolean): void }).addTest.bind(env);
+  addTest('none', (v) => v === null);
+  addTest('mapping', (v) => isPlainObject(v));
+  addTest('sequence', (v) => Array.isArray(v) || typeof v === 'string');
+  addTest('boolean', (v) => typeof v === 'boolean');
+  addTest('integer', (v) => Number.isInteger(v));
+  addTest('float', (v) => typeof v === 'number' && !Number.isInteger(v));
   return env;
 }
 
-/** Airflow's `ts`: ISO-8601 with +00:00 and no milliseconds. */
-export function isoTs(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+/** Folders a task's template files are looked up in: the DAG file's folder, then template_searchpath. */
+export function searchPaths(dagFile: string, templateSearchpath: string[]): string[] {
+  const dir = path.dirname(dagFile);
+  return [dir, ...templateSearchpath.map((p) => path.resolve(dir, p))].filter((p) => fs.existsSync(p));
 }
 
-export function dsAdd(ds: string, days: number): string {
-  const d = new Date(`${ds}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + Number(days));
-  return d.toISOString().slice(0, 10);
+export interface RenderOptions {
+  /** a string ending with one of these names a template file */
+  templateExt: string[];
+  /** render_template_as_native_obj */
+  native: boolean;
 }
 
-export interface TemplateSources {
-  variables: Map<string, string | null>;
-  xcoms: XComEntry[];
+/**
+ * nunjucks reports "<path> [Line 1, Column 4]\n  Error: <message>"; keep the
+ * message, and where it happened only for template files (a string field is
+ * shown whole next to the message anyway).
+ */
+export function templateErrorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /^\((.*?)\)(?: \[Line (\d+)(?:, Column \d+)?\])?\n\s*([\s\S]*)$/.exec(message);
+  if (!m) return message.trim();
+  const [, where, line, rest] = m;
+  const text = rest.replace(/^\w*Error: /, '').trim();
+  if (where === 'unknown path') return text;
+  return `${text} (in ${where}${line ? `, line ${line}` : ''})`;
 }
 
-/** Variable names referenced as var.value.X / var.json.X / var.value.get('X') in any template string. */
-export function referencedVariables(texts: string[]): string[] {
-  const names = new Set<string>();
-  for (const t of texts) {
-    for (const m of t.matchAll(/var\.(?:value|json)\.([A-Za-z_][\w]*)/g)) if (m[1] !== 'get') names.add(m[1]);
-    for (const m of t.matchAll(/var\.(?:value|json)\.get\(\s*['"]([^'"]+)['"]/g)) names.add(m[1]);
+function isSingleExpression(source: string): boolean {
+  try {
+    const root = (nunjucks as unknown as { parser: { parse(src: string): { children: { typename: string; children?: { typename: string }[] }[] } } }).parser.parse(source);
+    const [only] = root.children;
+    return root.children.length === 1 && only.typename === 'Output' && only.children?.length === 1 && only.children[0].typename !== 'TemplateData';
+  } catch {
+    return false;
   }
-  return [...names];
 }
 
-export function xcomPullFrom(xcoms: XComEntry[], currentTask: string) {
-  return (...args: unknown[]) => {
-    const { positional, keywords } = splitKeywords(args);
-    const taskIds = (keywords.task_ids ?? positional[0] ?? null) as string | string[] | null;
-    const key = (keywords.key ?? positional[1] ?? 'return_value') as string;
-    const pick = (taskId: string) => {
-      const found = xcoms.find((x) => x.task_id === taskId && x.key === key);
-      return found ? found.value : null;
-    };
-    if (taskIds === null) {
-      const found = xcoms.filter((x) => x.key === key && x.task_id !== currentTask);
-      return found.length ? found[found.length - 1].value : null;
-    }
-    return Array.isArray(taskIds) ? taskIds.map(pick) : pick(taskIds);
-  };
-}
-
-export function variableAccessors(variables: Map<string, string | null>) {
-  const getValue = (key: string, fallback?: unknown) => {
-    const v = variables.get(key);
-    if (v === null || v === undefined) {
-      if (fallback !== undefined) return fallback;
-      throw new TemplateError(`Variable ${key} does not exist`);
-    }
-    return v;
-  };
-  const value = new Proxy({ get: (k: string, d?: unknown) => getValue(k, d ?? null) } as Record<string, unknown>, {
-    get: (target, prop: string) => (prop in target ? target[prop] : getValue(prop)),
-  });
-  const json = new Proxy({ get: (k: string, d?: unknown) => { const v = getValue(k, d ?? null); return typeof v === 'string' ? JSON.parse(v) : v; } } as Record<string, unknown>, {
-    get: (target, prop: string) => (prop in target ? target[prop] : JSON.parse(getValue(prop) as string)),
-  });
-  return { value, json };
-}
-
-/** Renders strings found anywhere inside `value` (objects and arrays are walked). */
-export function renderValue(env: nunjucks.Environment, value: unknown, context: Record<string, unknown>, templateExt: string[]): unknown {
-  if (typeof value === 'string') {
-    if (templateExt.some((ext) => value.endsWith(ext)) && !value.includes('\n')) {
-      try {
-        return env.render(value, context);
-      } catch (err) {
-        // Airflow renders the string itself when no such template file exists
-        if (!/template not found/i.test((err as Error).message)) throw err;
-      }
-    }
-    return env.renderString(value, context);
+/** Jinja's NativeEnvironment: a lone {{ expression }} keeps its value; text becomes the literal it spells, if any. */
+function renderNative(render: () => string, source: string | null): unknown {
+  const { result, outputs } = captureOutputs(render);
+  if (source !== null && outputs.length === 1 && isSingleExpression(source)) {
+    const raw = outputs[0];
+    return typeof raw === 'string' ? literalEval(raw) : raw;
   }
-  if (Array.isArray(value)) return value.map((v) => renderValue(env, v, context, templateExt));
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(env, v, context, templateExt)]));
+  return literalEval(result);
+}
+
+function renderString(env: nunjucks.Environment, value: string, context: object, options: RenderOptions): unknown {
+  const isFile = options.templateExt.some((ext) => value.endsWith(ext)) && !value.includes('\n');
+  if (isFile) {
+    const file = templateFile(env, value);
+    // Updraft renders the string itself when no such file exists (Airflow would fail)
+    if (file !== null) {
+      const render = () => env.render(value, context);
+      return options.native ? renderNative(render, null) : render();
+    }
+  }
+  const render = () => env.renderString(value, context);
+  return options.native ? renderNative(render, value) : render();
+}
+
+function templateFile(env: nunjucks.Environment, name: string): string | null {
+  const loader = (env as unknown as { loaders: { getSource(name: string): { src: string } | null }[] }).loaders[0];
+  return loader?.getSource(name)?.src ?? null;
+}
+
+/** Renders the strings found anywhere inside `value` (arrays and plain objects are walked). */
+export function renderValue(env: nunjucks.Environment, value: unknown, context: object, options: RenderOptions): unknown {
+  if (typeof value === 'string') return renderString(env, value, context, options);
+  if (Array.isArray(value)) return value.map((v) => renderValue(env, v, context, options));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(env, v, context, options)]));
   }
   return value;
 }
 
-export function searchPaths(dagFile: string, templateSearchpath: string[]): string[] {
-  const dir = path.dirname(dagFile);
-  return [dir, ...templateSearchpath.map((p) => path.resolve(dir, p))].filter((p) => fs.existsSync(p));
+/** Every string inside a value, to look for names to prefetch. */
+export function stringsIn(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringsIn(v, out);
+  else if (isPlainObject(value)) for (const v of Object.values(value)) stringsIn(v, out);
+  return out;
 }

@@ -13,3 +13,26 @@ export function boolParam(value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
   return value === true || value === 'true' || value === '1';
 }
+
+/**
+ * An ORDER BY list from Airflow's `order_by` parameter (repeated or
+ * comma-separated; `-` for descending), each name looked up in `columns` so
+ * that nothing the client sends reaches the SQL text.
+ */
+export function orderBy(value: unknown, columns: Record<string, string>, fallback: string): string {
+  const names = (value === undefined ? [fallback] : Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+  const parts = names.map((name) => {
+    const desc = name.startsWith('-');
+    const column = columns[desc ? name.slice(1) : name];
+    if (!column) throw badRequest(`Ordering with '${name}' is disallowed or the attribute does not exist on the model`);
+    return `${column}${desc ? ' DESC' : ''}`;
+  });
+  return parts.length ? parts.join(', ') : columns[fallback];
+}
+
+/** Airflow's `*_pattern` parameters: SQL LIKE patterns, `|` between alternatives. */
+export function likePatterns(value: unknown): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const patterns = String(value).split('|').map((p) => p.trim()).filter(Boolean);
+  return patterns.length ? patterns : undefined;
+}

@@ -1,0 +1,245 @@
+/**
+ * /api/v2/connections: list, get, create, patch (with update_mask), delete,
+ * bulk actions and the connection test, per Airflow's spec. Passwords come
+ * back as *** and sensitive fields of extra are masked, as Airflow 3 does.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/config.ts';
+import { testConnection } from '../../connections/test-connection.ts';
+import type { ConnectionFields } from '../../connections/uri.ts';
+import { deleteConnection, getConnection, insertConnection, listConnections, replaceConnection, type ConnectionRow } from '../../db/sql/connections.ts';
+import { logEvent } from '../../db/sql/event-log.ts';
+import { inTransaction, type Queryable } from '../../db/sql/queryable.ts';
+import { MASK, unmaskExtra } from '../../security/sensitive.ts';
+import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors.ts';
+import { likePatterns, orderBy, paging } from './pagination.ts';
+import type { SecretRoutesDeps } from './variables.ts';
+
+const ORDER_COLUMNS = { conn_id: 'conn_id', connection_id: 'conn_id', conn_type: 'conn_type', description: 'description', host: 'host', port: 'port', id: 'id' };
+const FIELDS = ['conn_type', 'description', 'host', 'login', 'schema', 'port', 'password', 'extra'] as const;
+type Field = (typeof FIELDS)[number];
+
+interface ConnectionInput {
+  conn: ConnectionRow;
+  given: Set<Field>;
+}
+
+const unprocessable = (detail: string) => new HttpError(422, detail);
+
+/** Validates a ConnectionBody. */
+export function parseConnectionBody(body: unknown, where = 'body'): ConnectionInput {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw unprocessable(`${where} must be a JSON object {"connection_id": …, "conn_type": …, …}`);
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => k !== 'connection_id' && k !== 'team_name' && !(FIELDS as readonly string[]).includes(k));
+  if (unknown.length) throw unprocessable(`${where}: unknown field(s) ${unknown.join(', ')}`);
+  if (typeof b.connection_id !== 'string' || !/^[\w.-]+$/.test(b.connection_id) || b.connection_id.length > 200) {
+    throw unprocessable(`${where}: connection_id must be 1 to 200 letters, digits, '_', '.' or '-'`);
+  }
+  if (typeof b.conn_type !== 'string' || !b.conn_type) throw unprocessable(`${where}: conn_type is required`);
+  for (const f of ['description', 'host', 'login', 'schema', 'password', 'extra'] as const) {
+    if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'string') throw unprocessable(`${where}: ${f} must be a string or null`);
+  }
+  if (b.port !== undefined && b.port !== null && (!Number.isInteger(b.port) || (b.port as number) < 0 || (b.port as number) > 65535)) throw unprocessable(`${where}: port must be an integer`);
+  let extra = (b.extra as string | null | undefined) ?? null;
+  if (extra === '') extra = '{}';
+  if (extra !== null) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(extra);
+    } catch {
+      throw unprocessable(`${where}: extra must be a JSON object such as {"key": "value"}, got text that is not JSON`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw unprocessable(`${where}: extra must be a JSON object such as {"key": "value"}`);
+  }
+  const str = (f: 'description' | 'host' | 'login' | 'schema' | 'password') => (b[f] as string | null | undefined) ?? null;
+  return {
+    conn: {
+      conn_id: b.connection_id,
+      conn_type: b.conn_type,
+      description: str('description'),
+      host: str('host'),
+      login: str('login'),
+      schema: str('schema'),
+      password: str('password'),
+      port: (b.port as number | null | undefined) ?? null,
+      extra,
+    },
+    given: new Set(FIELDS.filter((f) => f in b)),
+  };
+}
+
+function fieldsToUpdate(given: Set<Field>, mask: unknown): Set<Field> {
+  if (mask === undefined || mask === null) return given;
+  const masked = (Array.isArray(mask) ? mask : [mask]).flatMap((m) => String(m).split(',')).map((m) => m.trim());
+  const bad = masked.filter((m) => !(FIELDS as readonly string[]).includes(m));
+  if (bad.length) throw badRequest(`update_mask field(s) ${bad.join(', ')} cannot be updated: use ${FIELDS.join(', ')}`);
+  return new Set(masked as Field[]);
+}
+
+/**
+ * The stored connection with the chosen fields of `input` written over it.
+ * A password of *** or masked extra fields mean "unchanged": clients only
+ * ever see the masked form and send it back when they edit something else.
+ */
+function merged(stored: ConnectionRow, input: ConnectionRow, fields: Set<Field>): ConnectionRow {
+  const next: ConnectionRow = { ...stored };
+  for (const f of fields) (next as unknown as Record<string, unknown>)[f] = input[f];
+  if (fields.has('password') && input.password === MASK) next.password = stored.password;
+  if (fields.has('extra')) next.extra = unmaskExtra(input.extra, stored.extra);
+  return next;
+}
+
+export function registerConnectionRoutes(app: FastifyInstance, deps: SecretRoutesDeps & { config: Config }) {
+  const { pool, cipher, sensitive, config } = deps;
+  const response = (c: ConnectionRow) => ({
+    connection_id: c.conn_id,
+    conn_type: c.conn_type,
+    description: c.description,
+    host: c.host,
+    login: c.login,
+    schema: c.schema,
+    port: c.port,
+    password: c.password === null ? null : MASK,
+    extra: sensitive.redactExtra(c.extra),
+    team_name: null,
+  });
+  const audit = (db: Queryable, req: FastifyRequest, event: string, extra: unknown) => logEvent(db, { event, owner: req.user?.sub ?? null, extra });
+  const missing = (id: string) => notFound(`The Connection with connection_id: \`${id}\` was not found`);
+
+  app.get('/api/v2/connections', async (req) => {
+    const q = req.query as Record<string, unknown>;
+    const { limit, offset } = paging(q);
+    const { connections, total } = await listConnections(pool, cipher, {
+      idPatterns: likePatterns(q.connection_id_pattern),
+      orderBy: orderBy(q.order_by, ORDER_COLUMNS, 'id'),
+      limit,
+      offset,
+    });
+    return { connections: connections.map(response), total_entries: total };
+  });
+
+  app.get('/api/v2/connections/:connection_id', async (req) => {
+    const { connection_id: id } = req.params as { connection_id: string };
+    const c = await getConnection(pool, cipher, id);
+    if (!c) throw missing(id);
+    return response(c);
+  });
+
+  app.post('/api/v2/connections', async (req, reply) => {
+    const { conn } = parseConnectionBody(req.body);
+    await inTransaction(pool, async (db) => {
+      if (!(await insertConnection(db, cipher, conn))) throw conflict(`The Connection with connection_id: \`${conn.conn_id}\` already exists`);
+      await audit(db, req, 'post_connection', { connection_id: conn.conn_id });
+    });
+    reply.code(201);
+    return response(conn);
+  });
+
+  app.patch('/api/v2/connections/:connection_id', async (req) => {
+    const { connection_id: id } = req.params as { connection_id: string };
+    const input = parseConnectionBody(req.body);
+    if (input.conn.conn_id !== id) throw badRequest('The connection_id in the request body does not match the URL parameter');
+    const fields = fieldsToUpdate(input.given, (req.query as Record<string, unknown>).update_mask);
+    const updated = await inTransaction(pool, async (db) => {
+      const stored = await getConnection(db, cipher, id);
+      if (!stored) throw missing(id);
+      const next = merged(stored, input.conn, fields);
+      await replaceConnection(db, cipher, next);
+      await audit(db, req, 'patch_connection', { connection_id: id, fields: [...fields] });
+      return next;
+    });
+    return response(updated);
+  });
+
+  app.delete('/api/v2/connections/:connection_id', async (req, reply) => {
+    const { connection_id: id } = req.params as { connection_id: string };
+    await inTransaction(pool, async (db) => {
+      if (!(await deleteConnection(db, id))) throw missing(id);
+      await audit(db, req, 'delete_connection', { connection_id: id });
+    });
+    reply.code(204);
+  });
+
+  app.post('/api/v2/connections/test', async (req) => {
+    if (config.str('core', 'test_connection').toLowerCase() !== 'enabled') {
+      throw forbidden('Testing connections is disabled in Updraft configuration ([core] test_connection). Contact your deployment admin to enable it.');
+    }
+    const { conn, given } = parseConnectionBody(req.body);
+    // testing a stored connection from a form that shows *** must use the stored secrets
+    const stored = await getConnection(pool, cipher, conn.conn_id);
+    const tested: ConnectionFields = stored ? merged(stored, conn, new Set([...given, 'conn_type'])) : conn;
+    return testConnection(tested);
+  });
+
+  app.patch('/api/v2/connections', async (req) => {
+    const body = req.body as { actions?: unknown } | undefined;
+    if (!body || !Array.isArray(body.actions)) throw unprocessable('Send JSON {"actions": [{"action": "create" | "update" | "delete", "entities": […]}, …]}');
+    const result: Record<string, { success: string[]; errors: { error: string; status_code: number }[] }> = {};
+    for (const [i, raw] of body.actions.entries()) {
+      const action = raw as BulkAction;
+      if (!['create', 'update', 'delete'].includes(String(action?.action)) || !Array.isArray(action.entities)) {
+        throw unprocessable(`actions[${i}]: expected {"action": "create" | "update" | "delete", "entities": […]}`);
+      }
+      const outcome = (result[action.action] ??= { success: [], errors: [] });
+      try {
+        // each action is all-or-nothing, as in Airflow
+        outcome.success.push(...(await inTransaction(pool, (db) => bulkAction(db, req, action, i))));
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        outcome.errors.push({ error: err.message, status_code: err.statusCode });
+      }
+    }
+    return { create: result.create ?? null, update: result.update ?? null, delete: result.delete ?? null };
+  });
+
+  interface BulkAction {
+    action: 'create' | 'update' | 'delete';
+    entities: unknown[];
+    action_on_existence?: string;
+    action_on_non_existence?: string;
+    update_mask?: unknown;
+  }
+
+  async function bulkAction(db: Queryable, req: FastifyRequest, action: BulkAction, index: number): Promise<string[]> {
+    const done: string[] = [];
+    if (action.action === 'delete') {
+      const ids = action.entities.map((e, j) => (typeof e === 'string' ? e : parseConnectionBody(e, `actions[${index}].entities[${j}]`).conn.conn_id));
+      const absent: string[] = [];
+      for (const id of ids) if (!(await getConnection(db, cipher, id))) absent.push(id);
+      if (absent.length && (action.action_on_non_existence ?? 'fail') === 'fail') throw notFound(`The Connections with these connection_ids: ${JSON.stringify(absent)} were not found`);
+      for (const id of ids) if (await deleteConnection(db, id)) done.push(id);
+      await audit(db, req, 'bulk_delete_connections', { connection_ids: done });
+      return done;
+    }
+    const inputs = action.entities.map((e, j) => parseConnectionBody(e, `actions[${index}].entities[${j}]`));
+    const stored = new Map<string, ConnectionRow>();
+    for (const { conn } of inputs) {
+      const s = await getConnection(db, cipher, conn.conn_id);
+      if (s) stored.set(conn.conn_id, s);
+    }
+    if (action.action === 'create') {
+      const onExistence = action.action_on_existence ?? 'fail';
+      const clash = inputs.filter((x) => stored.has(x.conn.conn_id)).map((x) => x.conn.conn_id);
+      if (clash.length && onExistence === 'fail') throw conflict(`The Connections with these connection_ids: ${JSON.stringify(clash)} already exist`);
+      for (const { conn } of inputs) {
+        if (stored.has(conn.conn_id)) {
+          if (onExistence === 'skip') continue;
+          await replaceConnection(db, cipher, conn);
+        } else await insertConnection(db, cipher, conn);
+        done.push(conn.conn_id);
+      }
+      await audit(db, req, 'bulk_create_connections', { connection_ids: done });
+      return done;
+    }
+    const absent = inputs.filter((x) => !stored.has(x.conn.conn_id)).map((x) => x.conn.conn_id);
+    if (absent.length && (action.action_on_non_existence ?? 'fail') === 'fail') throw notFound(`The Connections with these connection_ids: ${JSON.stringify(absent)} were not found`);
+    for (const input of inputs) {
+      const s = stored.get(input.conn.conn_id);
+      if (!s) continue;
+      await replaceConnection(db, cipher, merged(s, input.conn, fieldsToUpdate(input.given, action.update_mask)));
+      done.push(input.conn.conn_id);
+    }
+    await audit(db, req, 'bulk_update_connections', { connection_ids: done });
+    return done;
+  }
+}
