@@ -9,7 +9,7 @@ import { BashOperator, DAG, chain, resetDagRegistry, serializeDag } from '@updra
 import { openDatabase } from '../packages/server/src/db/database.ts';
 import { migrate } from '../packages/server/src/db/migrate.ts';
 import { upsertDag } from '../packages/server/src/db/sql/dags.ts';
-import { finishTry, startTry } from '../packages/server/src/db/sql/task-instances.ts';
+import { finishTry, notifyScheduler, startTry } from '../packages/server/src/db/sql/task-instances.ts';
 import type { Executor, ProcessExit, Workload } from '../packages/server/src/executors/workload.ts';
 import { triggerDagRun } from '../packages/server/src/scheduler/runs.ts';
 import { Scheduler } from '../packages/server/src/scheduler/scheduler.ts';
@@ -38,6 +38,8 @@ class InstantExecutor implements Executor {
     void (async () => {
       await startTry(this.pool, w.ti_id, 'bench', 0);
       await finishTry(this.pool, w.ti_id, 'success', { retry_delay_seconds: 0, retry_exponential_backoff: false, max_retry_delay_seconds: null });
+      // what the Execution API does after a state change
+      await notifyScheduler(this.pool, w.dag_id);
       this.inFlight--;
       for (const l of this.listeners) l({ ti_id: w.ti_id, code: 0, signal: null, log_path: '', timed_out: false });
     })();

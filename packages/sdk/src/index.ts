@@ -35,6 +35,8 @@ export {
   type DagRunInfo,
   type DagRunType,
   type TaskInstanceInfo,
+  type ContextVariables,
+  type ContextConnections,
 } from './context.ts';
 export { runOperator } from './execution.ts';
 export { serializeDag, serializeTask } from './serialize.ts';

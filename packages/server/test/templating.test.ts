@@ -407,7 +407,7 @@ describe('end to end', () => {
     assert.match(taskLog('bad_template', runId, 'oops'), /Could not render template field 'bash_command' of task 'oops': 'no_such_name' is undefined\. Template: 'echo \{\{ no_such_name \}\}'/);
   });
 
-  test('xcom_pull from another DAG reads its run of the same logical date', { todo: 'needs GET /execution/xcoms/:dagId (logical_date, include_prior_dates) in the Execution API' }, async () => {
+  test('xcom_pull from another DAG reads its run of the same logical date', async () => {
     s.writeDag(
       'cross_dag.ts',
       `import { DAG, BashOperator } from '@updraft/sdk';

@@ -44,7 +44,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const sensitive = SensitiveNames.fromConfig(deps.config);
   const xcomStorage = XComObjectStorage.fromConfig(deps.config);
   app.addHook('onClose', async () => xcomStorage.close());
-  registerExecutionApi(app, { pool: deps.pool, cipher, sensitive, xcomStorage, maxXComSize: deps.config.int('core', 'max_xcom_size'), onStateChange: deps.onStateChange });
+  registerExecutionApi(app, { pool: deps.pool, cipher, sensitive, xcomStorage, maxXComSize: deps.config.int('core', 'max_xcom_size'), confOverridesParams: deps.config.bool('core', 'dag_run_conf_overrides_params'), onStateChange: deps.onStateChange });
   registerDagRoutes(app, deps.pool);
   registerDagRunRoutes(app, { pool: deps.pool, config: deps.config, onTrigger: deps.onRunCreated });
   registerVariableRoutes(app, { pool: deps.pool, cipher, sensitive });

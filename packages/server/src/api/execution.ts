@@ -10,7 +10,7 @@ import { getDagRun } from '../db/sql/dag-runs.ts';
 import { logEvent } from '../db/sql/event-log.ts';
 import { finishTry, getTiById, heartbeatTry, notifyScheduler, saveRenderedFields, startTry } from '../db/sql/task-instances.ts';
 import { getVariable, setVariable } from '../db/sql/variables.ts';
-import { deleteTiXComs, getXCom, listRunXComs, setXCom, xcomValue } from '../db/sql/xcom.ts';
+import { deleteTiXComs, getXCom, listDagXComsAt, listRunXComs, setXCom, xcomValue } from '../db/sql/xcom.ts';
 import type { SecretCipher } from '../security/encryption.ts';
 import { connectionFromEnv, variableFromEnv } from '../security/env-secrets.ts';
 import type { SensitiveNames } from '../security/sensitive.ts';
@@ -22,6 +22,8 @@ export interface ExecutionDeps {
   cipher: SecretCipher;
   sensitive: SensitiveNames;
   xcomStorage: XComObjectStorage;
+  /** [core] dag_run_conf_overrides_params, told to each task so it builds `params` the same way */
+  confOverridesParams: boolean;
   /** [core] max_xcom_size: bytes of JSON */
   maxXComSize: number;
   /** in-process shortcut to wake a scheduler living in this process */
@@ -80,6 +82,7 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
         conf: run.conf,
       },
       max_tries: ti.max_tries,
+      dag_run_conf_overrides_params: deps.confOverridesParams,
       prev_data_interval_start_success: prev.rows[0]?.s?.toISOString() ?? null,
       prev_data_interval_end_success: prev.rows[0]?.e?.toISOString() ?? null,
     };
@@ -163,6 +166,15 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
       // extra that is not JSON stays available as text
     }
     return { ...c, extra_dejson: extra };
+  });
+
+  app.get('/execution/xcoms/:dagId', async (req) => {
+    const { dagId } = req.params as { dagId: string };
+    const q = req.query as { logical_date?: string; include_prior_dates?: string };
+    const at = new Date(String(q.logical_date));
+    if (!q.logical_date || Number.isNaN(at.getTime())) throw badRequest('logical_date must be an ISO-8601 date-time');
+    const rows = await listDagXComsAt(pool, dagId, at, q.include_prior_dates === 'true');
+    return Promise.all(rows.map(async (x) => ({ run_id: x.run_id, task_id: x.task_id, map_index: x.map_index, key: x.key, value: await xcomValue(xcomStorage, x) })));
   });
 
   app.get('/execution/xcoms/:dagId/:runId', async (req) => {

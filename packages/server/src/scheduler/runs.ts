@@ -29,9 +29,15 @@ function taskInstancesFor(dag: SerializedDag) {
   }));
 }
 
-/** Airflow's run id format: `manual__2024-01-01T00:00:00+00:00`. */
+/**
+ * Airflow's run id format: `manual__2024-01-01T00:00:00+00:00`, with
+ * microseconds when the date has a fraction (Python's isoformat), so two
+ * triggers within the same second get different ids.
+ */
 export function makeRunId(runType: RunType, date: Date): string {
-  return `${runType}__${date.toISOString().replace(/\.\d{3}Z$/, '+00:00').replace(/Z$/, '+00:00')}`;
+  const ms = date.getUTCMilliseconds();
+  const base = date.toISOString().slice(0, 19);
+  return `${runType}__${base}${ms ? `.${String(ms).padStart(3, '0')}000` : ''}+00:00`;
 }
 
 export interface TriggerRequest {

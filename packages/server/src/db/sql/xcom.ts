@@ -120,3 +120,21 @@ export async function listXComEntries(db: Queryable, q: XComEntryQuery): Promise
   );
   return { entries: rows.rows, total: total.rows[0].n };
 }
+
+/**
+ * XComs of another DAG for a template's `xcom_pull(dag_id=…)`: those of its run
+ * with the given logical date, or with `includePriorDates` the latest value of
+ * each (task, map index, key) at or before it — Airflow's rule.
+ */
+export async function listDagXComsAt(db: Queryable, dagId: string, logicalDate: Date, includePriorDates: boolean): Promise<(XComRow & { run_id: string })[]> {
+  const r = await db.query<XComRow & { run_id: string }>(
+    `SELECT DISTINCT ON (x.task_id, x.map_index, x.key) x.*
+     FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id
+     WHERE x.dag_id = $1
+       AND CASE WHEN $3 THEN coalesce(r.logical_date, r.run_after) <= $2
+                ELSE coalesce(r.logical_date, r.run_after) = $2 END
+     ORDER BY x.task_id, x.map_index, x.key, coalesce(r.logical_date, r.run_after) DESC`,
+    [dagId, logicalDate, includePriorDates],
+  );
+  return r.rows;
+}
