@@ -10,6 +10,7 @@ import { registerDagRunRoutes } from './public/dag-runs.ts';
 import { registerMonitorRoutes } from './public/monitor.ts';
 import { registerConnectionRoutes } from './public/connections.ts';
 import { registerVariableRoutes } from './public/variables.ts';
+import { registerClearRoutes } from './public/clear.ts';
 import { registerXComRoutes } from './public/xcom.ts';
 import { SecretCipher } from '../security/encryption.ts';
 import { SensitiveNames } from '../security/sensitive.ts';
@@ -50,6 +51,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerVariableRoutes(app, { pool: deps.pool, cipher, sensitive });
   registerConnectionRoutes(app, { pool: deps.pool, cipher, sensitive, config: deps.config });
   registerXComRoutes(app, { pool: deps.pool, storage: xcomStorage });
+  registerClearRoutes(app, { pool: deps.pool, storage: xcomStorage });
   app.get('/', async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Updraft</title><h1>Updraft</h1><p>The web UI is coming; the REST API is at <code>/api/v2</code>.</p>'));
   return app;
 }

@@ -15,6 +15,7 @@ import { VERSION } from '../version.ts';
 import { testDag } from './dags-test.ts';
 import { registerConnectionCommands } from './connections.ts';
 import { registerRotateFernetKey } from './secrets.ts';
+import { registerTasksClear } from './tasks-clear.ts';
 import { registerVariableCommands } from './variables.ts';
 import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { CliError } from './errors.ts';
@@ -211,6 +212,7 @@ export function buildCli(): Command {
     });
 
   const tasks = program.command('tasks').description('Manage tasks');
+  registerTasksClear(tasks, config);
   tasks
     .command('list <dag_id>')
     .description('List the tasks of a DAG')

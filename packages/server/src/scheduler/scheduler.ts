@@ -23,6 +23,7 @@ import {
   requeueStuckTis,
   scheduleDueRetries,
   queueCandidates,
+  releaseRestarting,
   setTisState,
   type TaskInstanceRow,
   type TiState,
@@ -189,6 +190,7 @@ export class Scheduler {
       if (this.deps.executor.running().includes(ti.id)) continue;
       await this.failTry(ti, `Task process of try ${ti.try_number} stopped sending heartbeats for over ${heartbeatTimeout} s (last at ${ti.last_heartbeat_at?.toISOString()}): it is gone.`, ['running']);
     }
+    await releaseRestarting(pool, { heartbeatTimeoutSeconds: heartbeatTimeout });
     const jobTimeout = Math.max(config.float('scheduler', 'scheduler_heartbeat_sec') * 5, 30);
     await requeueStuckTis(pool, jobTimeout, config.float('scheduler', 'task_queued_timeout'));
   }
@@ -322,6 +324,11 @@ export class Scheduler {
     // told not to start); nothing to check, and no query at every handoff
     if (exit.code === 0 && !exit.timed_out) return;
     const ti = await getTiById(this.deps.pool, exit.ti_id);
+    if (ti?.state === 'restarting') {
+      // it was cleared while running and has now stopped: run it again
+      if (await releaseRestarting(this.deps.pool, { id: ti.id })) this.wake();
+      return;
+    }
     if (ti && (ti.state === 'running' || ti.state === 'queued')) {
       const how = exit.timed_out
         ? 'was killed after running past its execution_timeout'

@@ -14,7 +14,8 @@ async function handle(workload: Workload) {
   taskLog.captureStdio();
   let code = 0;
   try {
-    await runTask(workload, taskLog);
+    // 3 tells the executor the try was stopped from outside (cleared, marked): the scheduler looks at it
+    if ((await runTask(workload, taskLog)) === 'stopped_externally') code = 3;
   } catch (err) {
     taskLog.write('task-runner', 'ERROR', `The task runner failed: ${(err as Error).stack ?? err}`);
     code = 1;

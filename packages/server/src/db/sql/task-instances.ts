@@ -260,6 +260,21 @@ export async function requeueStuckTis(db: Queryable, jobTimeoutSeconds: number, 
   return r.rowCount ?? 0;
 }
 
+/**
+ * A cleared try whose process is gone (or whose heartbeats stopped): back to no
+ * state, so the scheduler runs it again. `id` limits it to one try.
+ */
+export async function releaseRestarting(db: Queryable, options: { id?: string; heartbeatTimeoutSeconds?: number }): Promise<number> {
+  const r = await db.query(
+    `UPDATE task_instance SET state = NULL
+     WHERE state = 'restarting'
+       AND ($1::uuid IS NULL OR id = $1)
+       AND ($2::float8 IS NULL OR coalesce(last_heartbeat_at, now()) < now() - make_interval(secs => $2))`,
+    [options.id ?? null, options.heartbeatTimeoutSeconds ?? null],
+  );
+  return r.rowCount ?? 0;
+}
+
 export async function saveRenderedFields(db: Queryable, id: string, fields: Record<string, unknown>): Promise<void> {
   await db.query('UPDATE task_instance SET rendered_fields = $2 WHERE id = $1', [id, JSON.stringify(fields)]);
 }
