@@ -74,6 +74,12 @@ export interface Context {
   data_interval_end: Date | null;
   prev_data_interval_start_success?: Date | null;
   prev_data_interval_end_success?: Date | null;
+  /**
+   * Updraft's: the data interval of the scheduled run that follows this one
+   * (Airflow's dag.next_dagrun_info(run interval)); null when the schedule has
+   * none. LatestOnlyOperator's window.
+   */
+  next_data_interval?: { start: Date; end: Date } | null;
   params: Record<string, unknown>;
   /** Variables (always set by the task runner; optional only for hand-made contexts) */
   var?: ContextVariables;

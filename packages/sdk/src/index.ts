@@ -15,7 +15,19 @@ export { chain, crossDownstream } from './chain.ts';
 export { BashOperator, type BashOperatorOptions } from './operators/bash.ts';
 export { EmptyOperator, type EmptyOperatorOptions } from './operators/empty.ts';
 export { FunctionOperator, PythonOperator, type FunctionOperatorOptions } from './operators/function.ts';
-export { task, _PythonDecoratedOperator, type TaskFunction, type TaskOptions, type TaskArgs } from './taskflow.ts';
+export { BaseBranchOperator, BranchPythonOperator } from './operators/branch.ts';
+export { ShortCircuitOperator, type ShortCircuitOperatorOptions } from './operators/short-circuit.ts';
+export { LatestOnlyOperator } from './operators/latest-only.ts';
+export {
+  task,
+  _PythonDecoratedOperator,
+  _BranchPythonDecoratedOperator,
+  _ShortCircuitDecoratedOperator,
+  type TaskFunction,
+  type TaskOptions,
+  type ShortCircuitTaskOptions,
+  type TaskArgs,
+} from './taskflow.ts';
 export { XComArg, XCOM_RETURN_KEY, resolveXComArgs, type Resolvable } from './xcomarg.ts';
 export { Param, type ParamOptions, type ParamType } from './params.ts';
 export {

@@ -42,6 +42,13 @@ export interface TaskRuntime {
   getConnection(connId: string): Promise<ConnectionInfo | null>;
   xcomPush(key: string, value: unknown): Promise<void>;
   xcomPull(options: XComPullOptions): Promise<unknown>;
+  /**
+   * Sets these task instances of the running task's own run to skipped (those
+   * downstream of it that have no state yet; others are left alone). The
+   * scheduler's trigger rules then settle what depends on them (Airflow's
+   * SkipMixin.skip).
+   */
+  skip(taskIds: string[]): Promise<void>;
   log: TaskLogger;
 }
 

@@ -9,7 +9,9 @@ import type { Context } from './context.ts';
 import { getCurrentDag } from './dag-context.ts';
 import { DagDefinitionError } from './exceptions.ts';
 import { uniqueTaskId } from './ids.ts';
-import { FunctionOperator } from './operators/function.ts';
+import { BranchPythonOperator } from './operators/branch.ts';
+import { FunctionOperator, type FunctionOperatorOptions } from './operators/function.ts';
+import { ShortCircuitOperator, type ShortCircuitOperatorOptions } from './operators/short-circuit.ts';
 import type { Resolvable, XComArg } from './xcomarg.ts';
 
 export interface TaskOptions extends Omit<BaseOperatorOptions, 'task_id'> {
@@ -28,6 +30,27 @@ export class _PythonDecoratedOperator extends FunctionOperator {
   }
 }
 
+/** What task.branch creates (Airflow's @task.branch). */
+export class _BranchPythonDecoratedOperator extends BranchPythonOperator {
+  protected override callCallable(opArgs: unknown[], _opKwargs: Record<string, unknown>, _context: Context): unknown {
+    return this.python_callable(...opArgs);
+  }
+}
+
+/** What task.short_circuit creates (Airflow's @task.short_circuit). */
+export class _ShortCircuitDecoratedOperator extends ShortCircuitOperator {
+  protected override callCallable(opArgs: unknown[], _opKwargs: Record<string, unknown>, _context: Context): unknown {
+    return this.python_callable(...opArgs);
+  }
+}
+
+export interface ShortCircuitTaskOptions extends TaskOptions {
+  /** true (default): a falsy result skips every downstream task; false: only the direct ones */
+  ignore_downstream_trigger_rules?: boolean;
+}
+
+type OperatorClass = new (options: FunctionOperatorOptions & ShortCircuitOperatorOptions) => FunctionOperator;
+
 export type TaskArgs<A extends unknown[]> = { [K in keyof A]: Resolvable<A[K]> };
 
 export interface TaskFunction<A extends unknown[], R> {
@@ -40,9 +63,9 @@ export interface TaskFunction<A extends unknown[], R> {
   override(options: TaskOptions): TaskFunction<A, R>;
 }
 
-export function task<A extends unknown[], R>(fn: (...args: A) => R, options?: TaskOptions): TaskFunction<A, Awaited<R>>;
-export function task(options: TaskOptions): <A extends unknown[], R>(fn: (...args: A) => R) => TaskFunction<A, Awaited<R>>;
-export function task(
+function taskFn<A extends unknown[], R>(fn: (...args: A) => R, options?: TaskOptions): TaskFunction<A, Awaited<R>>;
+function taskFn(options: TaskOptions): <A extends unknown[], R>(fn: (...args: A) => R) => TaskFunction<A, Awaited<R>>;
+function taskFn(
   fnOrOptions: ((...args: any[]) => unknown) | TaskOptions,
   options: TaskOptions = {},
 ): TaskFunction<any[], any> | ((fn: (...args: any[]) => unknown) => TaskFunction<any[], any>) {
@@ -51,7 +74,30 @@ export function task(
   return (fn: (...args: any[]) => unknown) => makeTaskFunction(fn, fnOrOptions);
 }
 
-function makeTaskFunction(fn: (...args: any[]) => unknown, options: TaskOptions): TaskFunction<any[], any> {
+/** A function whose result is the task id(s) to follow; other direct downstream tasks are skipped. */
+function branch<A extends unknown[], R extends string | string[] | null | undefined | Promise<string | string[] | null | undefined>>(
+  fn: (...args: A) => R,
+  options: TaskOptions = {},
+): TaskFunction<A, Awaited<R>> {
+  return makeTaskFunction(fn as (...args: any[]) => unknown, options, _BranchPythonDecoratedOperator);
+}
+
+/** A function whose falsy result skips downstream tasks (see ignore_downstream_trigger_rules). */
+function shortCircuit<A extends unknown[], R>(fn: (...args: A) => R, options: ShortCircuitTaskOptions = {}): TaskFunction<A, Awaited<R>> {
+  return makeTaskFunction(fn as (...args: any[]) => unknown, options, _ShortCircuitDecoratedOperator);
+}
+
+/**
+ * `task(fn)` is Airflow's `@task`; `task.branch(fn)` and
+ * `task.short_circuit(fn)` are `@task.branch` and `@task.short_circuit`.
+ */
+export const task = Object.assign(taskFn, { branch, short_circuit: shortCircuit });
+
+function makeTaskFunction(
+  fn: (...args: any[]) => unknown,
+  options: TaskOptions,
+  Operator: OperatorClass = _PythonDecoratedOperator,
+): TaskFunction<any[], any> {
   if (typeof fn !== 'function') throw new TypeError('task() expects a function');
   // Function.prototype.bind names the copy "bound f", which is no valid task_id.
   const defaultId = options.task_id ?? fn.name.replace(/^bound /, '');
@@ -64,12 +110,12 @@ function makeTaskFunction(fn: (...args: any[]) => unknown, options: TaskOptions)
   const create = (...args: unknown[]): XComArg => {
     const dag = options.dag ?? getCurrentDag();
     const task_id = dag ? uniqueTaskId(defaultId, dag.taskIds) : defaultId;
-    const operator = new _PythonDecoratedOperator({ ...options, task_id, python_callable: fn, op_args: args });
+    const operator = new Operator({ ...options, task_id, python_callable: fn, op_args: args });
     return operator.output;
   };
   return Object.assign(create, {
     function: fn,
     options: Object.freeze({ ...options }),
-    override: (overrides: TaskOptions) => makeTaskFunction(fn, { ...options, ...overrides }),
+    override: (overrides: TaskOptions) => makeTaskFunction(fn, { ...options, ...overrides }, Operator),
   });
 }

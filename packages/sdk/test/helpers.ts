@@ -23,6 +23,8 @@ export class MemoryRuntime implements TaskRuntime {
   connections = new Map<string, ConnectionInfo>();
   xcoms = new Map<string, unknown>();
   pulls: XComPullOptions[] = [];
+  /** task ids asked to be skipped, in order */
+  skipped: string[] = [];
   currentTaskId = 'current';
   log = new MemoryLogger();
 
@@ -37,6 +39,9 @@ export class MemoryRuntime implements TaskRuntime {
   }
   async xcomPush(key: string, value: unknown): Promise<void> {
     this.xcoms.set(`${this.currentTaskId}|${key}`, value);
+  }
+  async skip(taskIds: string[]): Promise<void> {
+    this.skipped.push(...taskIds);
   }
   async xcomPull(options: XComPullOptions): Promise<unknown> {
     this.pulls.push(options);

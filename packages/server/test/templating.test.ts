@@ -82,6 +82,7 @@ const noRuntime: TaskRuntime = {
   getConnection: () => Promise.reject(new Error('templates must not fetch while rendering')),
   xcomPush: () => Promise.reject(new Error('not in this test')),
   xcomPull: () => Promise.reject(new Error('templates must not fetch while rendering')),
+  skip: () => Promise.reject(new Error('not in this test')),
 };
 
 function makeTask(options: { dag_id?: string; native?: boolean; template_searchpath?: string[]; params?: Record<string, unknown> } = {}) {

@@ -11,6 +11,7 @@ import { registerMonitorRoutes } from './public/monitor.ts';
 import { registerConnectionRoutes } from './public/connections.ts';
 import { registerVariableRoutes } from './public/variables.ts';
 import { registerClearRoutes } from './public/clear.ts';
+import { registerOperationRoutes } from './public/operations.ts';
 import { registerXComRoutes } from './public/xcom.ts';
 import { SecretCipher } from '../security/encryption.ts';
 import { SensitiveNames } from '../security/sensitive.ts';
@@ -52,6 +53,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerConnectionRoutes(app, { pool: deps.pool, cipher, sensitive, config: deps.config });
   registerXComRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerClearRoutes(app, { pool: deps.pool, storage: xcomStorage });
+  registerOperationRoutes(app, { pool: deps.pool, storage: xcomStorage });
   app.get('/', async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Updraft</title><h1>Updraft</h1><p>The web UI is coming; the REST API is at <code>/api/v2</code>.</p>'));
   return app;
 }

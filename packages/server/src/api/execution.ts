@@ -11,6 +11,7 @@ import { logEvent } from '../db/sql/event-log.ts';
 import { finishTry, getTiById, heartbeatTry, notifyScheduler, saveRenderedFields, startTry } from '../db/sql/task-instances.ts';
 import { getVariable, setVariable } from '../db/sql/variables.ts';
 import { deleteTiXComs, getXCom, listDagXComsAt, listRunXComs, setXCom, xcomValue } from '../db/sql/xcom.ts';
+import { nextDataInterval, skipDownstream } from '../scheduler/skip-downstream.ts';
 import type { SecretCipher } from '../security/encryption.ts';
 import { connectionFromEnv, variableFromEnv } from '../security/env-secrets.ts';
 import type { SensitiveNames } from '../security/sensitive.ts';
@@ -69,6 +70,9 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
        WHERE dag_id = $1 AND state = 'success' AND logical_date < $2 ORDER BY logical_date DESC LIMIT 1`,
       [run.dag_id, run.logical_date ?? run.run_after],
     );
+    const dag = await versions.get(pool, run.dag_version_id);
+    const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
+    const next = nextDataInterval(dag, interval);
     return {
       dag_run: {
         dag_id: run.dag_id,
@@ -85,6 +89,7 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
       dag_run_conf_overrides_params: deps.confOverridesParams,
       prev_data_interval_start_success: prev.rows[0]?.s?.toISOString() ?? null,
       prev_data_interval_end_success: prev.rows[0]?.e?.toISOString() ?? null,
+      next_data_interval: next ? { start: next.start.toISOString(), end: next.end.toISOString() } : null,
     };
   });
 
@@ -122,6 +127,28 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
 
     await changed(ti.dag_id);
     return { state: done.state };
+  });
+
+  // Branch, short-circuit and latest-only operators skip tasks of their own run.
+  app.post('/execution/task-instances/:id/skip-downstream', async (req) => {
+    const id = ownTry(req);
+    const body = (req.body ?? {}) as { task_ids?: unknown };
+    const taskIds = body.task_ids;
+    if (!Array.isArray(taskIds) || !taskIds.every((t) => typeof t === 'string')) throw badRequest('task_ids must be a list of task ids');
+    const found = await pool.query<{ dag_id: string; run_id: string; task_id: string; state: string | null; dag_version_id: number }>(
+      'SELECT ti.dag_id, ti.run_id, ti.task_id, ti.state, r.dag_version_id FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.id = $1',
+      [id],
+    );
+    const ti = found.rows[0];
+    if (!ti) throw notFound('Task instance not found');
+    if (ti.state !== 'running') throw conflict(`Task instance is not running (state: ${ti.state})`);
+    const dag = await versions.get(pool, ti.dag_version_id);
+    const { skipped, refused } = await skipDownstream(pool, dag, ti, taskIds as string[]);
+    if (refused.length > 0) {
+      throw badRequest(`Task '${ti.task_id}' of DAG '${ti.dag_id}' can only skip tasks downstream of it; not downstream: ${refused.join(', ')}`);
+    }
+    if (skipped.length > 0) await changed(ti.dag_id);
+    return { skipped };
   });
 
   app.get('/execution/variables/:key', async (req) => {

@@ -16,6 +16,7 @@ import { testDag } from './dags-test.ts';
 import { registerConnectionCommands } from './connections.ts';
 import { registerRotateFernetKey } from './secrets.ts';
 import { registerTasksClear } from './tasks-clear.ts';
+import { registerTasksState } from './tasks-state.ts';
 import { registerVariableCommands } from './variables.ts';
 import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { CliError } from './errors.ts';
@@ -213,6 +214,7 @@ export function buildCli(): Command {
 
   const tasks = program.command('tasks').description('Manage tasks');
   registerTasksClear(tasks, config);
+  registerTasksState(tasks, config);
   tasks
     .command('list <dag_id>')
     .description('List the tasks of a DAG')

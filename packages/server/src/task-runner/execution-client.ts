@@ -61,6 +61,8 @@ export interface StartResponse {
   dag_run_conf_overrides_params?: boolean;
   prev_data_interval_start_success: string | null;
   prev_data_interval_end_success: string | null;
+  /** the data interval of the scheduled run after this one; absent or null when there is none */
+  next_data_interval?: { start: string; end: string } | null;
 }
 
 export interface XComEntry {
@@ -127,6 +129,10 @@ export class ExecutionClient {
   }
   finish(tiId: string, state: 'success' | 'skipped' | 'failed', failWithoutRetry = false): Promise<unknown> {
     return this.call('PATCH', `/execution/task-instances/${tiId}/state`, { state, fail_without_retry: failWithoutRetry });
+  }
+  /** Skips task instances downstream of this try's task in its run (only those with no state yet). */
+  async skipDownstream(tiId: string, taskIds: string[]): Promise<void> {
+    await this.call('POST', `/execution/task-instances/${tiId}/skip-downstream`, { task_ids: taskIds });
   }
   renderedFields(tiId: string, fields: Record<string, unknown>): Promise<unknown> {
     return this.call('PUT', `/execution/task-instances/${tiId}/rendered-fields`, fields);

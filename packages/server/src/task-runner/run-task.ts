@@ -84,7 +84,7 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
   const lookups = new TaskLookups(client, secretsMasker);
   const run = start.dag_run;
   const self = { dag_id: w.dag_id, run_id: w.run_id, task_id: w.task_id, map_index: w.map_index, date: run.logical_date ?? run.run_after };
-  const runtime = taskRuntime(client, lookups, self, taskLog.logger('task'));
+  const runtime = taskRuntime(client, lookups, self, taskLog.logger('task'), w.ti_id);
   setTaskRuntime(runtime);
   let context: Context | null = null;
   let task: BaseOperator | null = null;

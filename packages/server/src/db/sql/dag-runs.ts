@@ -172,3 +172,54 @@ export async function countActiveRuns(db: Queryable, dagId: string): Promise<num
   const r = await db.query<{ n: number }>(`SELECT count(*) AS n FROM dag_run WHERE dag_id = $1 AND state IN ('queued', 'running')`, [dagId]);
   return r.rows[0].n;
 }
+
+/**
+ * A run set to a state by hand (the API's PATCH): success and failed end it,
+ * queued sends it back to the scheduler. Guarded by the state the caller saw.
+ */
+export async function setDagRunState(db: Queryable, id: number, from: RunState, to: RunState): Promise<DagRunRow | null> {
+  const r = await db.query<DagRunRow>(
+    `UPDATE dag_run SET
+       state = $3,
+       end_date = CASE WHEN $3 IN ('success', 'failed') THEN now() ELSE NULL END,
+       queued_at = CASE WHEN $3 = 'queued' THEN now() ELSE queued_at END
+     WHERE id = $1 AND state = $2
+     RETURNING *`,
+    [id, from, to],
+  );
+  return r.rows[0] ?? null;
+}
+
+export async function setDagRunNote(db: Queryable, id: number, note: string | null): Promise<DagRunRow | null> {
+  const r = await db.query<DagRunRow>('UPDATE dag_run SET note = $2 WHERE id = $1 RETURNING *', [id, note]);
+  return r.rows[0] ?? null;
+}
+
+/** Finished runs go back to queued, so the scheduler decides their state again from their task instances. */
+export async function requeueFinishedRuns(db: Queryable, dagId: string, runIds: string[]): Promise<number> {
+  const r = await db.query(
+    `UPDATE dag_run SET state = 'queued', end_date = NULL, queued_at = now()
+     WHERE dag_id = $1 AND run_id = ANY($2::text[]) AND state IN ('success', 'failed')`,
+    [dagId, runIds],
+  );
+  return r.rowCount ?? 0;
+}
+
+/**
+ * Deletes a run; its task instances, their history and XComs go with it (ON
+ * DELETE CASCADE). Returns the references of the XCom values offloaded to
+ * object storage, which the caller removes after the commit; null when there
+ * was no such run.
+ */
+export async function deleteDagRun(db: Queryable, dagId: string, runId: string): Promise<{ value_refs: string[] } | null> {
+  const r = await db.query<{ value_refs: string[] }>(
+    `WITH refs AS (
+       SELECT value_ref FROM xcom WHERE dag_id = $1 AND run_id = $2 AND value_ref IS NOT NULL
+     ), gone AS (
+       DELETE FROM dag_run WHERE dag_id = $1 AND run_id = $2 RETURNING 1
+     )
+     SELECT array(SELECT value_ref FROM refs) AS value_refs FROM gone`,
+    [dagId, runId],
+  );
+  return r.rows[0] ?? null;
+}

@@ -291,3 +291,37 @@ export async function notifyScheduler(db: Queryable, dagId: string, kind: 'task'
 }
 
 export type { pg };
+
+/**
+ * Sets a state by hand (Airflow's "Mark success/failed"): each task instance
+ * changes only while it is still in the state the caller saw, so one that
+ * moved on meanwhile is left alone. A running try marked so has its heartbeat
+ * refused from then on, which stops its process.
+ */
+export async function markTis(
+  db: Queryable,
+  seen: { id: string; state: TiState | null }[],
+  to: 'success' | 'failed' | 'skipped',
+): Promise<TaskInstanceRow[]> {
+  if (seen.length === 0) return [];
+  const r = await db.query<TaskInstanceRow>(
+    `UPDATE task_instance ti SET
+       state = $3, next_retry_at = NULL,
+       start_date = coalesce(ti.start_date, now()),
+       end_date = now(),
+       duration = extract(epoch FROM now() - coalesce(ti.start_date, now()))
+     FROM unnest($1::uuid[], $2::text[]) AS seen(id, state)
+     WHERE ti.id = seen.id AND ti.state IS NOT DISTINCT FROM seen.state AND ti.state IS DISTINCT FROM $3
+     RETURNING ti.*`,
+    [seen.map((t) => t.id), seen.map((t) => t.state), to],
+  );
+  return r.rows;
+}
+
+export async function setTiNote(db: Queryable, key: TiKey, note: string | null): Promise<TaskInstanceRow | null> {
+  const r = await db.query<TaskInstanceRow>(
+    'UPDATE task_instance SET note = $5 WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 RETURNING *',
+    [key.dag_id, key.run_id, key.task_id, key.map_index, note],
+  );
+  return r.rows[0] ?? null;
+}
