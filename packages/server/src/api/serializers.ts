@@ -52,7 +52,7 @@ export function dagRunResponse(r: DagRunRow) {
     data_interval_start: iso(r.data_interval_start),
     data_interval_end: iso(r.data_interval_end),
     run_after: iso(r.run_after),
-    last_scheduling_decision: null,
+    last_scheduling_decision: iso(r.last_scheduling_decision),
     run_type: r.run_type,
     state: r.state,
     triggered_by: r.triggered_by === 'timetable' ? 'timetable' : r.triggered_by === 'cli' ? 'cli' : r.triggered_by === 'test' ? 'test' : 'rest_api',

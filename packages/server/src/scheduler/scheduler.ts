@@ -11,9 +11,8 @@ import type { SerializedDag } from '@updraft/sdk/serialized';
 import type pg from 'pg';
 import type { Config } from '../config/config.ts';
 import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
-import { finishRun, lockRunningRuns, startQueuedRuns, type DagRunRow } from '../db/sql/dag-runs.ts';
+import { finishRun, lockRunningRuns, startQueuedRuns, touchSchedulingDecision, type DagRunRow } from '../db/sql/dag-runs.ts';
 import { endJob, heartbeatJob, startJob } from '../db/sql/jobs.ts';
-import { inTransaction } from '../db/sql/queryable.ts';
 import {
   findZombies,
   finishTry,
@@ -34,6 +33,8 @@ import type { Logger } from '../util/logger.ts';
 import { decideRun } from './decide.ts';
 import { createScheduledRuns } from './runs.ts';
 
+/** running runs examined per pass; more wait for the next pass, least recently examined first */
+const RUNS_PER_PASS = 200;
 const QUEUE_LOCK = 7_361_202; // advisory lock id: one scheduler at a time in the queueing critical section
 
 export interface SchedulerDeps {
@@ -63,6 +64,7 @@ export class Scheduler {
   private listener: pg.Client | null = null;
   private lastHousekeeping = 0;
   private runsMayStart = true;
+  private decider: pg.PoolClient | null = null;
 
   constructor(deps: SchedulerDeps) {
     this.deps = deps;
@@ -116,6 +118,9 @@ export class Scheduler {
       await this.listener.query('UNLISTEN *').catch(() => undefined);
       (this.listener as unknown as pg.PoolClient).release();
     }
+    // destroyed, not returned: its session setting must not reach other users of the pool
+    this.decider?.release(true);
+    this.decider = null;
     await endJob(this.deps.pool, this.jobId).catch(() => undefined);
   }
 
@@ -169,16 +174,44 @@ export class Scheduler {
     }
     if (timeWork) await scheduleDueRetries(pool);
     // deciding and queueing share one transaction: two round trips fewer on every handoff
-    const { finishedRuns, queued } = await inTransaction(pool, async (client) => {
-      // Everything this transaction writes can be derived again from the task
-      // states it read, so it need not wait for its WAL to reach the disk: if
-      // the database crashed before the flush, the next pass decides the same
-      // again (and a try queued by a lost commit is refused a start: its id is gone).
-      await client.query('SET LOCAL synchronous_commit TO off');
-      return { finishedRuns: await this.examineRuns(client), queued: await this.queue(client) };
-    });
-    if (finishedRuns > 0) this.wake(true);
-    await this.submit(queued);
+    // a started scheduler keeps its own connection; one driven pass by pass (tests) borrows one
+    const dedicated = this.running;
+    const client = dedicated ? await this.deciderClient() : await this.deps.pool.connect();
+    let result: { finishedRuns: number; queued: Awaited<ReturnType<Scheduler['queue']>> };
+    try {
+      // one round trip: begin, and take the queueing lock (one scheduler at a time
+      // decides and queues; each later statement reads what the previous holder committed)
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${QUEUE_LOCK})`);
+      if (!dedicated) await client.query('SET LOCAL synchronous_commit TO off');
+      result = { finishedRuns: await this.examineRuns(client), queued: await this.queue(client) };
+      await client.query('COMMIT');
+      if (!dedicated) client.release();
+    } catch (err) {
+      // a broken connection is destroyed rather than reused
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err as Error);
+      if (dedicated) this.decider = null;
+      throw err;
+    }
+    if (result.finishedRuns > 0) this.wake(true);
+    await this.submit(result.queued);
+  }
+
+  /**
+   * The connection the deciding-and-queueing transaction runs on, kept for the
+   * scheduler's life. Everything that transaction writes can be derived again
+   * from the task states it read, so it need not wait for its WAL to reach the
+   * disk: if the database crashed before the flush, the next pass decides the
+   * same again (and a try queued by a lost commit is refused a start: its id is
+   * gone). Set once per connection, this takes a round trip off every handoff.
+   */
+  private async deciderClient(): Promise<pg.PoolClient> {
+    if (!this.decider) {
+      const client = await this.deps.pool.connect();
+      await client.query('SET synchronous_commit TO off');
+      this.decider = client;
+    }
+    return this.decider;
   }
 
   private async housekeeping() {
@@ -199,7 +232,9 @@ export class Scheduler {
   private async examineRuns(client: pg.PoolClient): Promise<number> {
     const { log } = this.deps;
     let finishedRuns = 0;
-    const runs = (await lockRunningRuns(client, 200)).filter((r) => this.owns(r));
+    const locked = await lockRunningRuns(client, RUNS_PER_PASS);
+    if (locked.length === RUNS_PER_PASS) await touchSchedulingDecision(client, locked.map((r) => r.id));
+    const runs = locked.filter((r) => this.owns(r));
     for (const run of runs) {
       const dag = await this.version(run.dag_version_id, client);
       if (await this.checkRunTimeout(client, run, dag)) {
@@ -243,7 +278,6 @@ export class Scheduler {
   private async queue(client: pg.PoolClient) {
     const free = this.deps.executor.freeSlots();
     if (free <= 0) return [];
-    await client.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_LOCK]);
     const candidates = (await queueCandidates(client, free * 4 + 32)).filter((t) => this.owns(t));
     if (candidates.length === 0) return [];
     // room as the database saw it, then decreased as this pass takes slots

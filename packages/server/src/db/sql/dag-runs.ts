@@ -24,6 +24,7 @@ export interface DagRunRow {
   conf: Record<string, unknown>;
   note: string | null;
   triggered_by: string | null;
+  last_scheduling_decision: Date | null;
 }
 
 export class RunConflictError extends Error {}
@@ -144,7 +145,9 @@ export async function lockRunningRuns(
 ): Promise<(DagRunRow & { tis: { task_id: string; state: TiState | null }[] })[]> {
   const r = await client.query<DagRunRow & { tis: { task_id: string; state: TiState | null }[] }>(
     `WITH runs AS (
-       SELECT * FROM dag_run WHERE state = 'running' ORDER BY start_date LIMIT $1 FOR UPDATE SKIP LOCKED
+       SELECT * FROM dag_run WHERE state = 'running'
+       ORDER BY last_scheduling_decision NULLS FIRST, start_date LIMIT $1
+       FOR UPDATE SKIP LOCKED
      )
      SELECT runs.*,
             coalesce((SELECT json_agg(json_build_object('task_id', ti.task_id, 'state', ti.state))
@@ -153,6 +156,14 @@ export async function lockRunningRuns(
     [limit],
   );
   return r.rows;
+}
+
+/**
+ * Marks runs as just examined. Only needed when a pass took as many runs as it
+ * may (more may be waiting): the oldest-examined go first next time.
+ */
+export async function touchSchedulingDecision(client: pg.PoolClient, ids: number[]): Promise<void> {
+  await client.query('UPDATE dag_run SET last_scheduling_decision = now() WHERE id = ANY($1::bigint[])', [ids]);
 }
 
 export async function finishRun(db: Queryable, id: number, state: 'success' | 'failed'): Promise<DagRunRow | null> {

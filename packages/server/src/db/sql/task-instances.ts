@@ -122,16 +122,23 @@ export interface QueueCandidate extends TaskInstanceRow {
  */
 export async function queueCandidates(db: Queryable, limit: number): Promise<QueueCandidate[]> {
   const r = await db.query<QueueCandidate>(
-    `SELECT ti.*, d.max_active_tasks, r.dag_version_id, r.triggered_by,
+    `WITH active AS (
+       SELECT dag_id, pool, pool_slots FROM task_instance WHERE state IN ('queued', 'running')
+     ), pool_used AS (
+       SELECT pool, sum(pool_slots) AS used FROM active GROUP BY pool
+     ), dag_used AS (
+       SELECT dag_id, count(*) AS n FROM active GROUP BY dag_id
+     )
+     SELECT ti.*, d.max_active_tasks, r.dag_version_id, r.triggered_by,
             p.pool IS NOT NULL AS pool_exists,
-            CASE WHEN p.slots < 0 THEN NULL
-                 ELSE p.slots - (SELECT coalesce(sum(x.pool_slots), 0) FROM task_instance x
-                                 WHERE x.pool = p.pool AND x.state IN ('queued', 'running')) END AS pool_open,
-            (SELECT count(*) FROM task_instance x WHERE x.dag_id = ti.dag_id AND x.state IN ('queued', 'running')) AS dag_active
+            CASE WHEN p.slots < 0 THEN NULL ELSE p.slots - coalesce(pu.used, 0) END AS pool_open,
+            coalesce(du.n, 0) AS dag_active
      FROM task_instance ti
      JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
      JOIN dag d ON d.dag_id = ti.dag_id
      LEFT JOIN slot_pool p ON p.pool = ti.pool
+     LEFT JOIN pool_used pu ON pu.pool = ti.pool
+     LEFT JOIN dag_used du ON du.dag_id = ti.dag_id
      WHERE ti.state = 'scheduled' AND r.state = 'running'
      ORDER BY ti.priority_weight DESC, r.run_after, ti.scheduled_dttm
      LIMIT $1`,
