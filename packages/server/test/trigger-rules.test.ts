@@ -478,6 +478,17 @@ describe('decideRun', () => {
     assert.deepEqual(d.schedule, []);
   });
 
+  test('wait_for_downstream also waits for the direct downstream tasks of the previous run', () => {
+    const dag = build('wait_downstream_2', () => {
+      bash('a', { wait_for_downstream: true }).then(bash('b')).then(bash('c'));
+    });
+    const before = (b: S) => new Map<string, S>([['a', 'success'], ['b', b], ['c', 'running']]);
+    // b of the previous run still running: a waits (c, two steps down, does not matter)
+    assert.deepEqual(decideRun({ dag, states: states(dag, {}), previousStates: before('running'), previousRunActive: true }).schedule, []);
+    assert.deepEqual(decideRun({ dag, states: states(dag, {}), previousStates: before('success'), previousRunActive: true }).schedule, ['a']);
+    assert.deepEqual(decideRun({ dag, states: states(dag, {}), previousStates: before('skipped'), previousRunActive: true }).schedule, ['a']);
+  });
+
   test('decideRun does not modify the states it was given', () => {
     const dag = build('pure', () => {
       bash('a').then(bash('b'));

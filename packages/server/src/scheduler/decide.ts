@@ -48,8 +48,14 @@ export function decideRun(input: DecideInput): RunDecision {
       const verdict = evaluateTriggerRule(task.trigger_rule, countUpstream(upstream));
       if (verdict === 'wait') continue;
       if (verdict === 'ready' && task.depends_on_past && input.previousStates) {
-        const past = input.previousStates.get(task.task_id);
-        if (past !== undefined && past !== 'success' && past !== 'skipped') {
+        // depends_on_past: the same task in the previous run succeeded or was skipped;
+        // wait_for_downstream: so did that task's direct downstream tasks there (Airflow's rule)
+        const mustHaveFinished = task.wait_for_downstream ? [task.task_id, ...task.downstream_task_ids] : [task.task_id];
+        const blocked = mustHaveFinished.some((id) => {
+          const past = (input.previousStates as Map<string, TiState | null>).get(id);
+          return past !== undefined && past !== 'success' && past !== 'skipped';
+        });
+        if (blocked) {
           waitingOnPast = true;
           continue;
         }
