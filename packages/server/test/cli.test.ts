@@ -191,6 +191,29 @@ describe('dags test', () => {
   });
 });
 
+describe('users', () => {
+  test('create, log in, refuse a duplicate, reset the password, delete', async () => {
+    const login = (password: string) =>
+      fetch(`${url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ana', password }) }).then((r) => r.status);
+    const created = spawnSync(process.execPath, [BIN, 'users', 'create', '-u', 'ana', '-r', 'user', '--password-stdin'], { env: env(), input: 'first-password\n', encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    assert.equal(await login('first-password'), 201);
+    const again = updraft(['users', 'create', '-u', 'ana', '-p', 'other-password']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists/);
+    assert.equal(await login('first-password'), 201, 'the refused duplicate changed nothing');
+    assert.match(updraft(['users', 'create', '-u', 'bob', '-r', 'boss', '-p', 'some-password']).stderr, /Unknown role 'boss'/);
+    assert.match(updraft(['users', 'create', '-u', 'bob', '-p', 'short']).stderr, /at least 8 characters/);
+    const list = JSON.parse(updraft(['users', 'list', '-o', 'json']).stdout) as { username: string; role: string }[];
+    assert.deepEqual(list.map((u) => [u.username, u.role]), [['admin', 'Admin'], ['ana', 'User']]);
+    assert.equal(updraft(['users', 'reset-password', '-u', 'ana', '-p', 'second-password']).code, 0);
+    assert.equal(await login('first-password'), 401);
+    assert.equal(await login('second-password'), 201);
+    assert.equal(updraft(['users', 'delete', '-u', 'ana']).code, 0);
+    assert.equal(await login('second-password'), 401);
+  });
+});
+
 describe('tasks test', () => {
   test('runs one task, ignoring its upstream, and keeps no run', () => {
     const before = JSON.parse(updraft(['dags', 'list-runs', 'example_bash_operator', '-o', 'json']).stdout).length;

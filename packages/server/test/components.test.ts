@@ -5,7 +5,7 @@
  * PostgreSQL NOTIFY only; task processes reach the api-server over HTTP only.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,9 +67,13 @@ after(async () => {
 
 test('a run triggered on the api-server is scheduled and executed by the other processes', async () => {
   await waitFor(async () => (await external.db.pool.query("SELECT 1 FROM dag WHERE dag_id = 'chain'")).rowCount === 1, 20_000, 'the DAG to be parsed');
-  // the api-server process has no admin (that is standalone's job): create one the way an operator would, in the database
-  const { upsertUser } = await import('../src/db/sql/users.ts');
-  await upsertUser(external.db.pool, 'ops', 'ops-password');
+  // the api-server process has no admin (that is standalone's job): an operator creates an account with the CLI
+  const created = spawnSync(process.execPath, [BIN, 'users', 'create', '-u', 'ops', '-r', 'Op', '--password-stdin'], {
+    env: { ...process.env, UPDRAFT_HOME: home, UPDRAFT__DATABASE__SQL_ALCHEMY_CONN: external.db.url },
+    input: 'ops-password\n',
+    encoding: 'utf8',
+  });
+  assert.equal(created.status, 0, created.stderr);
   const login = await fetch(`http://127.0.0.1:${port}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ops', password: 'ops-password' }) });
   assert.equal(login.status, 201);
   const { access_token } = (await login.json()) as { access_token: string };

@@ -17,6 +17,7 @@ import { registerConnectionCommands } from './connections.ts';
 import { registerRotateFernetKey } from './secrets.ts';
 import { registerTasksClear } from './tasks-clear.ts';
 import { registerTasksState } from './tasks-state.ts';
+import { registerUserCommands } from './users.ts';
 import { registerVariableCommands } from './variables.ts';
 import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { CliError } from './errors.ts';
@@ -251,6 +252,7 @@ export function buildCli(): Command {
     });
 
   registerVariableCommands(program, config);
+  registerUserCommands(program, config);
   registerConnectionCommands(program, config);
   registerRotateFernetKey(program, config);
 

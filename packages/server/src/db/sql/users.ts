@@ -37,3 +37,28 @@ export async function upsertUser(db: Queryable, username: string, password: stri
     [username, hashPassword(password), role],
   );
 }
+
+export const ROLES = ['Admin', 'Op', 'User', 'Viewer'] as const;
+
+export async function createUser(db: Queryable, user: { username: string; password: string; role: string; email: string | null }): Promise<boolean> {
+  const r = await db.query(
+    `INSERT INTO users (username, password_hash, role, email) VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING`,
+    [user.username, hashPassword(user.password), user.role, user.email],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+export async function listUsers(db: Queryable): Promise<Omit<UserRow, 'password_hash'>[]> {
+  const r = await db.query<Omit<UserRow, 'password_hash'>>('SELECT id, username, role, email FROM users ORDER BY username');
+  return r.rows;
+}
+
+export async function deleteUser(db: Queryable, username: string): Promise<boolean> {
+  const r = await db.query('DELETE FROM users WHERE username = $1', [username]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+export async function resetPassword(db: Queryable, username: string, password: string): Promise<boolean> {
+  const r = await db.query('UPDATE users SET password_hash = $2 WHERE username = $1', [username, hashPassword(password)]);
+  return (r.rowCount ?? 0) > 0;
+}

@@ -1,0 +1,83 @@
+/**
+ * `updraft users create | list | delete | reset-password`, as Airflow's. A
+ * component run on its own (api-server on a fleet) has no standalone to create
+ * `admin`: this is how operators add accounts. Passwords come from --password,
+ * or from standard input with --password-stdin, never echoed back.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { Config } from '../config/config.ts';
+import { logEvent } from '../db/sql/event-log.ts';
+import { createUser, deleteUser, listUsers, resetPassword, ROLES } from '../db/sql/users.ts';
+import { CliError } from './errors.ts';
+import { type OutputFormat, printRows } from './output.ts';
+import { cliUser } from './secrets.ts';
+import { withDb } from './with-db.ts';
+
+const MIN_PASSWORD = 8;
+
+function password(o: { password?: string; passwordStdin?: boolean }): string {
+  const value = o.passwordStdin ? fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '') : o.password;
+  if (!value) throw new CliError('Give the password with --password or --password-stdin');
+  if (value.length < MIN_PASSWORD) throw new CliError(`The password must have at least ${MIN_PASSWORD} characters`);
+  return value;
+}
+
+function role(value: string): string {
+  const found = ROLES.find((r) => r.toLowerCase() === value.toLowerCase());
+  if (!found) throw new CliError(`Unknown role '${value}': choose one of ${ROLES.join(', ')}`);
+  return found;
+}
+
+export function registerUserCommands(program: Command, config: () => Config) {
+  const users = program.command('users').description('Manage the accounts of the api-server');
+  users
+    .command('create')
+    .description('Create a user')
+    .requiredOption('-u, --username <name>', 'user name')
+    .option('-r, --role <role>', `one of ${ROLES.join(', ')}`, 'Viewer')
+    .option('-e, --email <email>', 'e-mail address')
+    .option('-p, --password <password>', 'password (prefer --password-stdin: a command line is visible to others)')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (o) => {
+      const user = { username: String(o.username).trim(), role: role(o.role), email: o.email ?? null, password: password(o) };
+      if (!/^[\w.@+-]{1,128}$/.test(user.username)) throw new CliError(`User name '${user.username}' may only contain letters, digits and _ . @ + -`);
+      await withDb(config(), async (db) => {
+        if (!(await createUser(db.pool, user))) throw new CliError(`User '${user.username}' already exists (use \`updraft users reset-password\` to change the password)`);
+        await logEvent(db.pool, { event: 'cli_users_create', owner: cliUser(), extra: { username: user.username, role: user.role } });
+        process.stdout.write(`User '${user.username}' created with role ${user.role}\n`);
+      });
+    });
+  users
+    .command('list')
+    .description('List users')
+    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .action(async (o) => {
+      await withDb(config(), async (db) => printRows(await listUsers(db.pool), o.output as OutputFormat, ['id', 'username', 'role', 'email']));
+    });
+  users
+    .command('delete')
+    .description('Delete a user')
+    .requiredOption('-u, --username <name>', 'user name')
+    .action(async (o) => {
+      await withDb(config(), async (db) => {
+        if (!(await deleteUser(db.pool, o.username))) throw new CliError(`User '${o.username}' does not exist`);
+        await logEvent(db.pool, { event: 'cli_users_delete', owner: cliUser(), extra: { username: o.username } });
+        process.stdout.write(`User '${o.username}' deleted\n`);
+      });
+    });
+  users
+    .command('reset-password')
+    .description("Set a user's password")
+    .requiredOption('-u, --username <name>', 'user name')
+    .option('-p, --password <password>', 'new password (prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (o) => {
+      const value = password(o);
+      await withDb(config(), async (db) => {
+        if (!(await resetPassword(db.pool, o.username, value))) throw new CliError(`User '${o.username}' does not exist`);
+        await logEvent(db.pool, { event: 'cli_users_reset_password', owner: cliUser(), extra: { username: o.username } });
+        process.stdout.write(`Password of '${o.username}' changed\n`);
+      });
+    });
+}
