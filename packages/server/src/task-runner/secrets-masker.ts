@@ -5,32 +5,19 @@
  * line written to the task's log, and every rendered field sent to the
  * api-server, has those values replaced by ***.
  */
+import { DEFAULT_SENSITIVE_NAMES, MASK } from '../security/sensitive.ts';
 
-/** Airflow's DEFAULT_SENSITIVE_FIELDS: a key containing one of these holds a secret. */
-export const SENSITIVE_NAME_PARTS = [
-  'access_token',
-  'api_key',
-  'apikey',
-  'authorization',
-  'passphrase',
-  'passwd',
-  'password',
-  'private_key',
-  'secret',
-  'token',
-  'keyfile_dict',
-  'service_account',
-];
+export { MASK };
 
 export function isSensitiveName(name: string): boolean {
   const lower = name.toLowerCase();
-  return SENSITIVE_NAME_PARTS.some((part) => lower.includes(part));
+  // the api-server's list (it decides what it shows as ***): one list for both sides
+  return DEFAULT_SENSITIVE_NAMES.some((part) => lower.includes(part));
 }
 
 /** Shorter values would mask ordinary words and numbers all over the log. */
 export const MIN_SECRET_LENGTH = 4;
 
-export const MASK = '***';
 
 export class SecretsMasker {
   private readonly secrets = new Set<string>();
