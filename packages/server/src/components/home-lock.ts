@@ -4,19 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isAlive } from '../util/process-alive.ts';
 
 export interface HomeLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function acquireHomeLock(home: string): HomeLock {
   fs.mkdirSync(home, { recursive: true });
@@ -35,7 +28,7 @@ export function acquireHomeLock(home: string): HomeLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (pid && pid !== process.pid && alive(pid)) {
+      if (pid && pid !== process.pid && isAlive(pid)) {
         throw new Error(`Another Updraft standalone (pid ${pid}) is already running on ${home}: stop it first, or set UPDRAFT_HOME to another folder`, { cause: err });
       }
       fs.rmSync(file, { force: true });

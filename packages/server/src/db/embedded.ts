@@ -19,6 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { isAlive } from '../util/process-alive.ts';
 
 export interface EmbeddedDb {
   url: string;
@@ -43,14 +44,6 @@ async function binaries(): Promise<{ postgres: string; initdb: string }> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -217,6 +210,51 @@ function runningServer(dataDir: string): { pid: number; port: number } | null {
  */
 export async function startEmbeddedPostgres(home: string, options: { adopt?: boolean } = {}): Promise<EmbeddedDb> {
   fs.mkdirSync(home, { recursive: true });
+  // a CLI command and a standalone starting together must not both initialise or
+  // start the server: one does, the other finds it running
+  const release = await acquireStartLock(home);
+  try {
+    return await startOrJoin(home, options);
+  } finally {
+    release();
+  }
+}
+
+async function acquireStartLock(home: string): Promise<() => void> {
+  const file = path.join(home, 'embedded-db.lock');
+  const deadline = Date.now() + 120_000;
+  while (true) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(file, 'utf8').trim() || '0');
+      if (!holder || !isAlive(holder)) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`Process ${holder} has been starting the embedded PostgreSQL for 2 minutes (${file})`, { cause: err });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * Stopping a server this process started for one command: not while a
+ * standalone runs on the same home (it took the server over meanwhile).
+ */
+function stopUnlessStandaloneUsesIt(home: string, pid: number): Promise<void> {
+  try {
+    const standalone = Number(fs.readFileSync(path.join(home, 'standalone.pid'), 'utf8').trim());
+    if (standalone && standalone !== process.pid && isAlive(standalone)) return Promise.resolve();
+  } catch {
+    // no standalone
+  }
+  return stopPid(pid);
+}
+
+async function startOrJoin(home: string, options: { adopt?: boolean }): Promise<EmbeddedDb> {
   const account = postgresAccount();
   const dataDir = dataDirFor(home, account);
   const creds = readCredentials(home);
@@ -254,5 +292,5 @@ export async function startEmbeddedPostgres(home: string, options: { adopt?: boo
   const url = urlFor(creds, port);
   await waitReady(url, { pid, exited: () => exited }, logFile);
   await ensureDatabase(creds, port);
-  return { url, owned: true, pid, stop: () => stopPid(pid) };
+  return { url, owned: true, pid, stop: () => (options.adopt ? stopPid(pid) : stopUnlessStandaloneUsesIt(home, pid)) };
 }
