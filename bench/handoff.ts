@@ -61,6 +61,6 @@ try {
   console.log(`run wall time (first task start to last task end): p50 ${run_wall_ms.p50} ms   p95 ${run_wall_ms.p95} ms`);
   writeResult('handoff', { runs: RUNS, tasks_per_run: TASKS, handoff_ms, run_wall_ms, targets: { handoff_p50_ms: 20, handoff_p95_ms: 50 } });
 } finally {
-  await s.stop();
+  await s.stop({ stopEmbedded: true });
   cleanup();
 }

@@ -32,7 +32,7 @@ async function scenario(name: string, files: Record<string, string>, dagIds: str
     console.log(`${name.padEnd(18)} ${String(total).padStart(6)} TIs in ${seconds.toFixed(1)} s = ${result.ti_per_second} TI/s${failed ? `  (${failed} not success!)` : ''}`);
     writeResult(`throughput_${name}`, result);
   } finally {
-    await s.stop();
+    await s.stop({ stopEmbedded: true });
     cleanup();
   }
 }

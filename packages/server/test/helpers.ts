@@ -118,7 +118,7 @@ export async function startStandalone(env: Record<string, string> = {}, which: C
       return state;
     },
     async close() {
-      await running.stop();
+      await running.stop({ stopEmbedded: true });
       fs.rmSync(home, { recursive: true, force: true });
     },
   };

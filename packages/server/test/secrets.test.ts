@@ -100,7 +100,7 @@ describe('the fernet key of an installation', () => {
     assert.ok(lines.some((l) => l.startsWith('Generated [core] fernet_key in')), lines.join('\n'));
   });
   after(async () => {
-    await running?.stop();
+    await running?.stop({ stopEmbedded: true });
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 

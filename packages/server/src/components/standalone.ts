@@ -28,7 +28,8 @@ export interface RunningComponents {
   url: string;
   scheduler: Scheduler | null;
   processor: DagProcessor | null;
-  stop(): Promise<void>;
+  /** stopEmbedded: also stop the embedded PostgreSQL (standalone does; a lone component leaves it to its siblings) */
+  stop(options?: { stopEmbedded?: boolean }): Promise<void>;
 }
 
 export interface ComponentSelection {
@@ -77,14 +78,14 @@ export async function startComponents(config: Config, which: ComponentSelection,
   let scheduler: Scheduler | null = null;
   let processor: DagProcessor | null = null;
   let executor: LocalExecutor | null = null;
-  const stop = async () => {
+  const stop = async ({ stopEmbedded = !!which.lockHome }: { stopEmbedded?: boolean } = {}) => {
     await app?.close().catch(() => undefined);
     await processor?.stop().catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
     await executor?.stop().catch(() => undefined);
     // A component run on its own (scheduler, api-server…) shares the embedded
     // database with its siblings, so it leaves it running; standalone owns it.
-    await db?.close({ stopEmbedded: !!which.lockHome }).catch(() => undefined);
+    await db?.close({ stopEmbedded }).catch(() => undefined);
     lock?.release();
   };
   try {
