@@ -12,17 +12,10 @@
  * --conn-uri/--conn-json`, import files and `connections get`.
  */
 
-/** Every field of a connection but its id. */
-export interface ConnectionFields {
-  conn_type: string;
-  description: string | null;
-  host: string | null;
-  schema: string | null;
-  login: string | null;
-  password: string | null;
-  port: number | null;
-  extra: string | null;
-}
+import type { ConnectionInfo } from '@updraft/sdk/runtime';
+
+/** Every field of a connection but its id (the fields task code sees, less the parsed extra, plus a description). */
+export type ConnectionFields = Omit<ConnectionInfo, 'conn_id' | 'extra_dejson'> & { description: string | null };
 
 export class ConnectionFormatError extends Error {}
 
