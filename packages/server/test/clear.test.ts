@@ -20,11 +20,7 @@ after(async () => {
   await s?.close();
 });
 
-async function trigger(dagId: string) {
-  const res = await s.api('POST', `/api/v2/dags/${dagId}/dagRuns`, { logical_date: null });
-  assert.equal(res.status, 200);
-  return res.body.dag_run_id as string;
-}
+const trigger = (dagId: string, body: Record<string, unknown> = {}) => s.trigger(dagId, body);
 
 test('clearing a failed task: dry run first, then it runs again and the run succeeds', async () => {
   const marker = path.join(s.dagsFolder, 'second.marker');

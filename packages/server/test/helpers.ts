@@ -61,6 +61,8 @@ export interface TestStandalone extends RunningComponents {
   token: string;
   api(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   writeDag(name: string, source: string): string;
+  /** Triggers a run through the REST API (logical_date null unless given); fails the test unless 200; returns the run id. */
+  trigger(dagId: string, body?: Record<string, unknown>): Promise<string>;
   waitForDag(dagId: string, timeoutMs?: number): Promise<void>;
   waitForRun(dagId: string, runId: string, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
@@ -96,6 +98,11 @@ export async function startStandalone(env: Record<string, string> = {}, which: C
     dagsFolder,
     token,
     api: (method, url, body, headers = {}) => call(method, url, body, { authorization: `Bearer ${token}`, ...headers }),
+    async trigger(dagId, body = {}) {
+      const res = await standalone.api('POST', `/api/v2/dags/${dagId}/dagRuns`, { logical_date: null, ...body });
+      if (res.status !== 200) throw new Error(`triggering ${dagId} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body.dag_run_id as string;
+    },
     writeDag(name, source) {
       const file = path.join(dagsFolder, name);
       fs.writeFileSync(file, source);

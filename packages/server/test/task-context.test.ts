@@ -43,11 +43,7 @@ after(async () => {
   await s?.close();
 });
 
-async function trigger(dagId: string, body: Record<string, unknown> = {}) {
-  const res = await s.api('POST', `/api/v2/dags/${dagId}/dagRuns`, { logical_date: null, ...body });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body.dag_run_id as string;
-}
+const trigger = (dagId: string, body: Record<string, unknown> = {}) => s.trigger(dagId, body);
 
 function logFile(dagId: string, runId: string, taskId: string): string {
   return fs.readFileSync(path.join(s.config.str('logging', 'base_log_folder'), `dag_id=${dagId}/run_id=${runId}/task_id=${taskId}/attempt=1.log`), 'utf8');
