@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { jwtSecret } from '../src/security/secret.ts';
+import { signToken } from '../src/security/tokens.ts';
 import { startStandalone, type TestStandalone, tiStates, waitFor } from './helpers.ts';
 
 let s: TestStandalone;
@@ -228,6 +231,17 @@ describe('refused requests change nothing', () => {
     await s.waitForRun('fan', runId);
     const res = await s.api('PATCH', '/execution/task-instances/00000000-0000-0000-0000-000000000000/run', { hostname: 'x', pid: 1 });
     assert.equal(res.status, 403, 'a user token is refused by the Execution API');
+  });
+
+  test("a task try's token is refused for any other try", async () => {
+    const mine = randomUUID();
+    const token = await signToken(jwtSecret(s.config), { kind: 'task', sub: mine, dag_id: 'fan', run_id: 'x', task_id: 'start', map_index: -1, try_number: 1 }, 60);
+    const call = (id: string) =>
+      fetch(`${s.url}/execution/task-instances/${id}/heartbeat`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status);
+    assert.equal(await call(randomUUID()), 403, 'another try');
+    assert.equal(await call(mine), 409, 'its own try is recognised (not running, so refused as such)');
+    const publicApi = await fetch(`${s.url}/api/v2/dags`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(publicApi.status, 403, 'a task token cannot call the public API');
   });
 
   test('health reports the scheduler and the DAG processor', async () => {
