@@ -75,6 +75,21 @@ export interface SerializedTask {
   is_empty: boolean;
   /** operator arguments shown to users (bash_command, env …), JSON only */
   fields: Record<string, unknown>;
+  /** id of the innermost enclosing task group ("outer.inner"), null at the DAG's top level */
+  task_group_id?: string | null;
+  /** partial().expand(): one task instance per element, each with its map_index (0, 1, …) */
+  is_mapped?: boolean;
+  is_setup?: boolean;
+  is_teardown?: boolean;
+  /** sensors: "poke" | "reschedule"; deferrable sensors and operators say so */
+  sensor_mode?: 'poke' | 'reschedule' | null;
+}
+
+export interface SerializedTaskGroup {
+  /** full id, prefixed by its parents ("outer.inner") */
+  group_id: string;
+  parent_group_id: string | null;
+  tooltip: string | null;
 }
 
 export interface SerializedDag {
@@ -106,4 +121,6 @@ export interface SerializedDag {
   /** default_args as written, JSON-safe (functions dropped), for display */
   default_args: Record<string, unknown>;
   tasks: SerializedTask[];
+  /** task groups, parents before children; absent or empty when the DAG has none */
+  task_groups?: SerializedTaskGroup[];
 }
