@@ -10,6 +10,7 @@ import type { Duration } from './duration.ts';
 import type { TriggerRule } from './serialized.ts';
 import type { WeightRule } from './trigger-rules.ts';
 import { XComArg } from './xcomarg.ts';
+import { TaskDeferred, type DeferOptions } from './triggers/base.ts';
 
 export type TaskCallback = (context: Context) => unknown;
 
@@ -149,6 +150,14 @@ export abstract class BaseOperator {
 
   /** Does the task's work; the return value becomes the return_value XCom. */
   abstract execute(context: Context): Promise<unknown> | unknown;
+
+  /**
+   * Gives the worker slot back until `trigger` fires; the task then resumes in a
+   * new process at `this[method_name](context, eventPayload, kwargs)`.
+   */
+  defer(options: DeferOptions): never {
+    throw new TaskDeferred(options);
+  }
 
   /** The class name users see ("BashOperator"). */
   get operator_name(): string {

@@ -90,6 +90,10 @@ export interface Context {
   /** aborted when the task is killed or times out; long work should honour it */
   signal: AbortSignal;
   templates_dict?: Record<string, unknown> | null;
+  /** sensors: when the first poke of the first try started (ISO), so reschedules keep the timeout */
+  sensor_started_at?: string | null;
+  /** sensors: unsuccessful pokes so far across reschedules (exponential backoff continues) */
+  sensor_poke_count?: number;
   /** anything else the runner provides (task_instance_key_str, macros, conf …) */
   [key: string]: unknown;
 }

@@ -40,3 +40,20 @@ export class DagDefinitionError extends AirflowException {
     this.problems = details.problems ?? [message];
   }
 }
+
+/** A sensor ran out of its `timeout`: the task fails without using its retries (Airflow's rule). */
+export class AirflowSensorTimeout extends AirflowFailException {}
+
+/**
+ * Raised by a sensor in mode "reschedule" whose condition is not met yet: the
+ * task gives its worker slot back, waits in state up_for_reschedule, and the
+ * scheduler starts a new process at `reschedule_date`.
+ */
+export class AirflowRescheduleException extends AirflowException {
+  readonly reschedule_date: Date;
+
+  constructor(reschedule_date: Date) {
+    super(`rescheduled to ${reschedule_date.toISOString()}`);
+    this.reschedule_date = reschedule_date;
+  }
+}

@@ -36,7 +36,11 @@ export {
   AirflowFailException,
   AirflowNotFoundException,
   DagDefinitionError,
+  AirflowSensorTimeout,
+  AirflowRescheduleException,
 } from './exceptions.ts';
+export { BaseSensorOperator, PokeReturnValue, type BaseSensorOptions, type SensorMode, type PokeResult } from './sensors/base.ts';
+export { BaseTrigger, TaskDeferred, isFailurePayload, type TriggerEvent, type DeferOptions } from './triggers/base.ts';
 export { Variable } from './variable.ts';
 export { Connection, BaseHook } from './connection.ts';
 export {
