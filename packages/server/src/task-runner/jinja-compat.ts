@@ -12,20 +12,10 @@
  * - + - * % follow Python for dates, timedeltas, lists and string formatting
  *   (logical_date - macros.timedelta(days=1), '%s-%s' % (a, b)).
  */
-import nunjucks from 'nunjucks';
+import { createRequire } from 'node:module';
+import type Nunjucks from 'nunjucks';
+import { splitKeywords, TemplateError } from './template-args.ts';
 import { isoformat, isPlainObject, pyPercentFormat, pyRepr, pyStr, strftime, Timedelta, timedelta } from './py-values.ts';
-
-export class TemplateError extends Error {}
-
-/** nunjucks passes Python-style keyword arguments as a trailing object marked __keywords. */
-export function splitKeywords(args: unknown[]): { positional: unknown[]; keywords: Record<string, unknown> } {
-  const last = args[args.length - 1] as Record<string, unknown> | undefined;
-  if (last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords) {
-    const { __keywords: _k, ...keywords } = last;
-    return { positional: args.slice(0, -1), keywords };
-  }
-  return { positional: args, keywords: {} };
-}
 
 interface NunjucksRuntime {
   ensureDefined(value: unknown, lineno: number, colno: number): unknown;
@@ -36,7 +26,6 @@ interface NunjucksRuntime {
   [helper: string]: unknown;
 }
 
-const runtime = (nunjucks as unknown as { runtime: NunjucksRuntime }).runtime;
 
 // Why the last lookup came back undefined; reported if that value is printed.
 // Rendering is synchronous, so the most recent miss is the one being printed.
@@ -64,113 +53,130 @@ function typeName(obj: unknown): string {
   return `${(obj as object)?.constructor?.name ?? typeof obj} object`;
 }
 
-const originalMemberLookup = runtime.memberLookup;
-const originalContextLookup = runtime.contextOrFrameLookup;
+// Loaded on first use: most tasks render no template, and nunjucks costs a
+// task process 12-17 ms to load (measured), CPU that competes with the
+// scheduler during a handoff.
+let loaded: typeof Nunjucks | null = null;
 
-// Python's spellings of the constants (nunjucks knows only true, false, none)
-const CONSTANTS: Record<string, unknown> = { True: true, False: false, None: null };
-
-runtime.contextOrFrameLookup = (context, frame, name) => {
-  const value = originalContextLookup(context, frame, name);
-  if (value !== undefined) return value;
-  if (Object.hasOwn(CONSTANTS, name)) return CONSTANTS[name];
-  lastMiss = `'${name}' is undefined`;
-  return undefined;
-};
-
-runtime.memberLookup = (obj, key, ...rest) => {
-  if (rest.length > 0) return originalMemberLookup(obj, key, ...rest); // slices
-  if (obj === undefined) return undefined; // lastMiss already names the undefined parent
-  if (obj === null) {
-    lastMiss = `'None' has no attribute '${String(key)}'`;
-    return undefined;
-  }
-  const method = pythonMember(obj, key);
-  if (method !== undefined) return method;
-  if ((typeof obj === 'string' || Array.isArray(obj)) && typeof key === 'number' && key < 0) key = obj.length + key;
-  const raw = (obj as Record<string, unknown>)[key as string];
-  // nunjucks wraps methods in a closure, which would hide a function's own
-  // attributes (macros.datetime.strptime): keep them on the bound copy
-  if (typeof raw === 'function' && Object.keys(raw).length > 0) return Object.assign(raw.bind(obj), raw);
-  const value = originalMemberLookup(obj, key);
-  if (value === undefined) {
-    lastMiss = typeof key === 'number' ? `${typeName(obj)} has no element ${key}` : `'${typeName(obj)}' has no attribute '${String(key)}'`;
-  }
-  return value;
-};
-
-runtime.callWrap = (obj, name, context, args) => {
-  if (typeof obj !== 'function') {
-    if (obj === undefined) throw new TemplateError(lastMiss ?? `'${name}' is undefined`);
-    throw new TemplateError(`'${typeName(obj)}' is not callable`);
-  }
-  return obj.apply(context, args);
-};
-
-const NunjucksTemplateError = (nunjucks as unknown as { lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error } }).lib.TemplateError;
-
-runtime.ensureDefined = (value, lineno, colno) => {
-  if (value === undefined) {
-    const why = lastMiss ?? 'an undefined value was printed';
-    lastMiss = null;
-    // nunjucks' own error class carries the position into the message
-    throw new NunjucksTemplateError(why, lineno + 1, colno + 1);
-  }
-  lastMiss = null;
-  captured?.push(value);
-  return value instanceof runtime.SafeString ? value : pyStr(value);
-};
-
-type CompilerThis = { _emit(s: string): void; compile(node: unknown, frame: unknown): void; _compileAggregate(node: unknown, frame: unknown, open: string, close: string): void };
-const Compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } }).compiler.Compiler;
-
-// (a, b) is a tuple in Jinja, but nunjucks emits JavaScript's comma operator: make it a list
-Compiler.prototype.compileGroup = function (this: CompilerThis, node: { children: unknown[] }, frame: unknown) {
-  if (node.children.length > 1) this._compileAggregate(node, frame, '[', ']');
-  else this._compileAggregate(node, frame, '(', ')');
-};
-
-// Binary operators compile to runtime helpers, so Python's meaning applies.
-for (const [method, helper] of [['compileAdd', 'pyAdd'], ['compileSub', 'pySub'], ['compileMul', 'pyMul'], ['compileMod', 'pyMod']] as const) {
-  Compiler.prototype[method] = function (this: CompilerThis, node: { left: unknown; right: unknown }, frame: unknown) {
-    this._emit(`runtime.${helper}(`);
-    this.compile(node.left, frame);
-    this._emit(', ');
-    this.compile(node.right, frame);
-    this._emit(')');
-  };
+/** nunjucks, made Jinja-like (patched once per process). */
+export function loadNunjucks(): typeof Nunjucks {
+  if (loaded) return loaded;
+  const nunjucks = createRequire(import.meta.url)('nunjucks') as typeof Nunjucks;
+  patch(nunjucks);
+  loaded = nunjucks;
+  return nunjucks;
 }
 
-const isDelta = (v: unknown): v is Timedelta => v instanceof Timedelta;
+function patch(nunjucks: typeof Nunjucks): void {
+  const runtime = (nunjucks as unknown as { runtime: NunjucksRuntime }).runtime;
+  const originalMemberLookup = runtime.memberLookup;
+  const originalContextLookup = runtime.contextOrFrameLookup;
 
-runtime.pyAdd = (a: unknown, b: unknown) => {
-  if (a instanceof Date && isDelta(b)) return new Date(a.getTime() + b.milliseconds);
-  if (isDelta(a) && b instanceof Date) return new Date(b.getTime() + a.milliseconds);
-  if (isDelta(a) && isDelta(b)) return new Timedelta(a.microsecondsTotal + b.microsecondsTotal);
-  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-  return (a as number) + (b as number);
-};
+  // Python's spellings of the constants (nunjucks knows only true, false, none)
+  const CONSTANTS: Record<string, unknown> = { True: true, False: false, None: null };
 
-runtime.pySub = (a: unknown, b: unknown) => {
-  if (a instanceof Date && isDelta(b)) return new Date(a.getTime() - b.milliseconds);
-  if (a instanceof Date && b instanceof Date) return new Timedelta((a.getTime() - b.getTime()) * 1000);
-  if (isDelta(a) && isDelta(b)) return new Timedelta(a.microsecondsTotal - b.microsecondsTotal);
-  return (a as number) - (b as number);
-};
+  runtime.contextOrFrameLookup = (context, frame, name) => {
+    const value = originalContextLookup(context, frame, name);
+    if (value !== undefined) return value;
+    if (Object.hasOwn(CONSTANTS, name)) return CONSTANTS[name];
+    lastMiss = `'${name}' is undefined`;
+    return undefined;
+  };
 
-runtime.pyMul = (a: unknown, b: unknown) => {
-  if (typeof a === 'string' && typeof b === 'number') return a.repeat(Math.max(0, b));
-  if (Array.isArray(a) && typeof b === 'number') return Array.from({ length: Math.max(0, b) }, () => a).flat();
-  if (isDelta(a) && typeof b === 'number') return new Timedelta(a.microsecondsTotal * b);
-  return (a as number) * (b as number);
-};
+  runtime.memberLookup = (obj, key, ...rest) => {
+    if (rest.length > 0) return originalMemberLookup(obj, key, ...rest); // slices
+    if (obj === undefined) return undefined; // lastMiss already names the undefined parent
+    if (obj === null) {
+      lastMiss = `'None' has no attribute '${String(key)}'`;
+      return undefined;
+    }
+    const method = pythonMember(obj, key);
+    if (method !== undefined) return method;
+    if ((typeof obj === 'string' || Array.isArray(obj)) && typeof key === 'number' && key < 0) key = obj.length + key;
+    const raw = (obj as Record<string, unknown>)[key as string];
+    // nunjucks wraps methods in a closure, which would hide a function's own
+    // attributes (macros.datetime.strptime): keep them on the bound copy
+    if (typeof raw === 'function' && Object.keys(raw).length > 0) return Object.assign(raw.bind(obj), raw);
+    const value = originalMemberLookup(obj, key);
+    if (value === undefined) {
+      lastMiss = typeof key === 'number' ? `${typeName(obj)} has no element ${key}` : `'${typeName(obj)}' has no attribute '${String(key)}'`;
+    }
+    return value;
+  };
 
-runtime.pyMod = (a: unknown, b: unknown) => {
-  if (typeof a === 'string') return pyPercentFormat(a, b);
-  const n = a as number;
-  const d = b as number;
-  return ((n % d) + d) % d; // Python's modulo takes the divisor's sign
-};
+  runtime.callWrap = (obj, name, context, args) => {
+    if (typeof obj !== 'function') {
+      if (obj === undefined) throw new TemplateError(lastMiss ?? `'${name}' is undefined`);
+      throw new TemplateError(`'${typeName(obj)}' is not callable`);
+    }
+    return obj.apply(context, args);
+  };
+
+  const NunjucksTemplateError = (nunjucks as unknown as { lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error } }).lib.TemplateError;
+
+  runtime.ensureDefined = (value, lineno, colno) => {
+    if (value === undefined) {
+      const why = lastMiss ?? 'an undefined value was printed';
+      lastMiss = null;
+      // nunjucks' own error class carries the position into the message
+      throw new NunjucksTemplateError(why, lineno + 1, colno + 1);
+    }
+    lastMiss = null;
+    captured?.push(value);
+    return value instanceof runtime.SafeString ? value : pyStr(value);
+  };
+
+  type CompilerThis = { _emit(s: string): void; compile(node: unknown, frame: unknown): void; _compileAggregate(node: unknown, frame: unknown, open: string, close: string): void };
+  const Compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } }).compiler.Compiler;
+
+  // (a, b) is a tuple in Jinja, but nunjucks emits JavaScript's comma operator: make it a list
+  Compiler.prototype.compileGroup = function (this: CompilerThis, node: { children: unknown[] }, frame: unknown) {
+    if (node.children.length > 1) this._compileAggregate(node, frame, '[', ']');
+    else this._compileAggregate(node, frame, '(', ')');
+  };
+
+  // Binary operators compile to runtime helpers, so Python's meaning applies.
+  for (const [method, helper] of [['compileAdd', 'pyAdd'], ['compileSub', 'pySub'], ['compileMul', 'pyMul'], ['compileMod', 'pyMod']] as const) {
+    Compiler.prototype[method] = function (this: CompilerThis, node: { left: unknown; right: unknown }, frame: unknown) {
+      this._emit(`runtime.${helper}(`);
+      this.compile(node.left, frame);
+      this._emit(', ');
+      this.compile(node.right, frame);
+      this._emit(')');
+    };
+  }
+
+  const isDelta = (v: unknown): v is Timedelta => v instanceof Timedelta;
+
+  runtime.pyAdd = (a: unknown, b: unknown) => {
+    if (a instanceof Date && isDelta(b)) return new Date(a.getTime() + b.milliseconds);
+    if (isDelta(a) && b instanceof Date) return new Date(b.getTime() + a.milliseconds);
+    if (isDelta(a) && isDelta(b)) return new Timedelta(a.microsecondsTotal + b.microsecondsTotal);
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    return (a as number) + (b as number);
+  };
+
+  runtime.pySub = (a: unknown, b: unknown) => {
+    if (a instanceof Date && isDelta(b)) return new Date(a.getTime() - b.milliseconds);
+    if (a instanceof Date && b instanceof Date) return new Timedelta((a.getTime() - b.getTime()) * 1000);
+    if (isDelta(a) && isDelta(b)) return new Timedelta(a.microsecondsTotal - b.microsecondsTotal);
+    return (a as number) - (b as number);
+  };
+
+  runtime.pyMul = (a: unknown, b: unknown) => {
+    if (typeof a === 'string' && typeof b === 'number') return a.repeat(Math.max(0, b));
+    if (Array.isArray(a) && typeof b === 'number') return Array.from({ length: Math.max(0, b) }, () => a).flat();
+    if (isDelta(a) && typeof b === 'number') return new Timedelta(a.microsecondsTotal * b);
+    return (a as number) * (b as number);
+  };
+
+  runtime.pyMod = (a: unknown, b: unknown) => {
+    if (typeof a === 'string') return pyPercentFormat(a, b);
+    const n = a as number;
+    const d = b as number;
+    return ((n % d) + d) % d; // Python's modulo takes the divisor's sign
+  };
+}
 
 /** Python's `'{} {name}'.format(...)` for plain replacement fields. */
 function pyFormat(template: string, args: unknown[]): string {

@@ -3,7 +3,7 @@
  * and for task code's context. Names and argument orders are Airflow's.
  */
 import crypto from 'node:crypto';
-import { splitKeywords } from './jinja-compat.ts';
+import { splitKeywords } from './template-args.ts';
 import { isoformat, pyJsonDumps, strftime, strptime, timedelta } from './py-values.ts';
 
 /** macros.ds_add('2024-01-01', 5) → '2024-01-06' */

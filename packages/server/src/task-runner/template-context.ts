@@ -5,7 +5,7 @@
  * pushed once the render succeeded.
  */
 import type { Context } from '@updraft/sdk';
-import { splitKeywords } from './jinja-compat.ts';
+import { splitKeywords } from './template-args.ts';
 import { macros } from './macros.ts';
 import { connectionAccessor, variableAccessors, type TemplateData } from './template-data.ts';
 import { selectXCom, xcomQueryFromArgs, xcomSource, type PullingTask } from './xcom-select.ts';

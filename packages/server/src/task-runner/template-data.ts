@@ -9,7 +9,7 @@
 import { Connection } from '@updraft/sdk';
 import type { ConnectionInfo } from '@updraft/sdk/runtime';
 import type { XComEntry } from './execution-client.ts';
-import { splitKeywords, TemplateError } from './jinja-compat.ts';
+import { splitKeywords, TemplateError } from './template-args.ts';
 import type { TaskLookups } from './lookups.ts';
 import { sourceKey, type XComSource } from './xcom-select.ts';
 

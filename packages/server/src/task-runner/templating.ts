@@ -7,16 +7,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import nunjucks from 'nunjucks';
-import { captureOutputs } from './jinja-compat.ts';
+import type nunjucks from 'nunjucks';
+import { captureOutputs, loadNunjucks } from './jinja-compat.ts';
 import { airflowFilters } from './macros.ts';
 import { isPlainObject } from './py-values.ts';
 import { literalEval } from './python-literal.ts';
 
 export function makeEnvironment(searchPaths: string[]): nunjucks.Environment {
   // no loader at all rather than nunjucks' default one over ./views
-  const loaders = searchPaths.length ? [new nunjucks.FileSystemLoader(searchPaths, { noCache: true })] : [];
-  const env = new nunjucks.Environment(loaders, { autoescape: false, throwOnUndefined: true });
+  const loaders = searchPaths.length ? [new (loadNunjucks().FileSystemLoader)(searchPaths, { noCache: true })] : [];
+  const env = new (loadNunjucks().Environment)(loaders, { autoescape: false, throwOnUndefined: true });
   for (const [name, filter] of Object.entries(airflowFilters)) env.addFilter(name, filter);
   // Python's range(stop) / range(start, stop[, step])
   env.addGlobal('range', (start: number, stop?: number, step = 1) => {
@@ -66,7 +66,7 @@ export function templateErrorMessage(err: unknown): string {
 
 function isSingleExpression(source: string): boolean {
   try {
-    const root = (nunjucks as unknown as { parser: { parse(src: string): { children: { typename: string; children?: { typename: string }[] }[] } } }).parser.parse(source);
+    const root = (loadNunjucks() as unknown as { parser: { parse(src: string): { children: { typename: string; children?: { typename: string }[] }[] } } }).parser.parse(source);
     const [only] = root.children;
     return root.children.length === 1 && only.typename === 'Output' && only.children?.length === 1 && only.children[0].typename !== 'TemplateData';
   } catch {
