@@ -104,7 +104,7 @@ describe('the Variables REST API', () => {
     assert.deepEqual(page.body.variables.map((v: { key: string }) => v.key), ['page_c', 'page_b']);
     const either = await s.api('GET', '/api/v2/variables?variable_key_pattern=page_a%20|%20work%25');
     assert.deepEqual(either.body.variables.map((v: { key: string }) => v.key), ['work_bucket', 'page_a'], 'default order: creation');
-    assert.equal((await s.api('GET', '/api/v2/variables?order_by=val;drop')).status, 400);
+    assert.equal((await s.api('GET', '/api/v2/variables?order_by=val;drop')).status, 422);
   });
 
   test('bulk actions: each action all-or-nothing, results per action', async () => {

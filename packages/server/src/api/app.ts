@@ -13,6 +13,7 @@ import { registerVariableRoutes } from './public/variables.ts';
 import { registerClearRoutes } from './public/clear.ts';
 import { registerOperationRoutes } from './public/operations.ts';
 import { registerXComRoutes } from './public/xcom.ts';
+import { registerPublicApi } from './public/index.ts';
 import { SecretCipher } from '../security/encryption.ts';
 import { SensitiveNames } from '../security/sensitive.ts';
 import { XComObjectStorage } from '../xcom/object-storage.ts';
@@ -47,13 +48,14 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const xcomStorage = XComObjectStorage.fromConfig(deps.config);
   app.addHook('onClose', async () => xcomStorage.close());
   registerExecutionApi(app, { pool: deps.pool, cipher, sensitive, xcomStorage, maxXComSize: deps.config.int('core', 'max_xcom_size'), confOverridesParams: deps.config.bool('core', 'dag_run_conf_overrides_params'), onStateChange: deps.onStateChange });
-  registerDagRoutes(app, deps.pool);
+  registerDagRoutes(app, deps.pool, xcomStorage);
   registerDagRunRoutes(app, { pool: deps.pool, config: deps.config, onTrigger: deps.onRunCreated });
   registerVariableRoutes(app, { pool: deps.pool, cipher, sensitive });
   registerConnectionRoutes(app, { pool: deps.pool, cipher, sensitive, config: deps.config });
   registerXComRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerClearRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerOperationRoutes(app, { pool: deps.pool, storage: xcomStorage });
+  registerPublicApi(app, deps);
   app.get('/', async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Updraft</title><h1>Updraft</h1><p>The web UI is coming; the REST API is at <code>/api/v2</code>.</p>'));
   return app;
 }

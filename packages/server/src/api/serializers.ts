@@ -22,7 +22,7 @@ export function dagResponse(d: DagRow & { has_import_errors?: boolean }) {
     timetable_summary: d.timetable_summary,
     timetable_description: d.timetable_description,
     timetable_partitioned: false,
-    tags: d.tags.map((name) => ({ name, dag_id: d.dag_id })),
+    tags: d.tags.map((name) => ({ name, dag_id: d.dag_id, dag_display_name: d.dag_id })),
     max_active_tasks: d.max_active_tasks,
     max_active_runs: d.max_active_runs,
     max_consecutive_failed_dag_runs: 0,

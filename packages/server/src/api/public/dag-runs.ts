@@ -1,13 +1,10 @@
 /** /api/v2/dags/{dag_id}/dagRuns…: trigger, list, get; task instances of a run; task logs. */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config/config.ts';
 import { getDagRun, type DagRunRow } from '../../db/sql/dag-runs.ts';
 import { logEvent } from '../../db/sql/event-log.ts';
 import type { TaskInstanceRow } from '../../db/sql/task-instances.ts';
-import { logRelativePath } from '../../executors/workload.ts';
 import { BadRequestError, NotFoundError, triggerDagRun } from '../../scheduler/runs.ts';
 import { RunConflictError } from '../../db/sql/dag-runs.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
@@ -23,7 +20,7 @@ function parseDate(value: unknown, field: string): Date | null | undefined {
 }
 
 export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool; config: Config; onTrigger?: (dagId: string) => void }) {
-  const { pool, config } = deps;
+  const { pool } = deps;
 
   app.post('/api/v2/dags/:dag_id/dagRuns', async (req) => {
     const { dag_id } = req.params as { dag_id: string };
@@ -97,32 +94,5 @@ export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool
     const r = await pool.query<TaskInstanceRow>('SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = -1', [dag_id, run_id, task_id]);
     if (!r.rows[0]) throw notFound(`The Task Instance with dag_id: \`${dag_id}\`, run_id: \`${run_id}\`, task_id: \`${task_id}\` and map_index: \`-1\` was not found`);
     return taskInstanceResponse({ ...r.rows[0], logical_date: run.logical_date, run_after: run.run_after });
-  });
-
-  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/logs/:try_number', async (req, reply) => {
-    const { dag_id, run_id, task_id, try_number } = req.params as { dag_id: string; run_id: string; task_id: string; try_number: string };
-    const q = req.query as { map_index?: string };
-    const mapIndex = q.map_index === undefined ? -1 : Number(q.map_index);
-    const tryNumber = Number(try_number);
-    if (!Number.isInteger(tryNumber) || tryNumber < 0) throw badRequest('try_number must be an integer');
-    await loadRun(dag_id, run_id);
-    const file = path.join(config.str('logging', 'base_log_folder'), logRelativePath({ dag_id, run_id, task_id, map_index: mapIndex, try_number: tryNumber }));
-    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    if (!text && !fs.existsSync(file)) {
-      const ti = await pool.query('SELECT 1 FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3', [dag_id, run_id, task_id]);
-      if (!ti.rowCount) throw notFound(`TaskInstance ${task_id} not found`);
-    }
-    if (String(req.headers.accept ?? '').includes('text/plain')) {
-      reply.type('text/plain');
-      return text;
-    }
-    const content = text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const m = /^\[([^\]]+)\] \{([^}]*)\} (\w+) - (.*)$/.exec(line);
-        return m ? { timestamp: m[1], logger: m[2], level: m[3].toLowerCase(), event: m[4] } : { event: line };
-      });
-    return { content, continuation_token: null };
   });
 }

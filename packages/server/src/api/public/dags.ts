@@ -3,9 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { getDag, getDagVersion, setPaused, type DagRow } from '../../db/sql/dags.ts';
 import { logEvent } from '../../db/sql/event-log.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { inTransaction } from '../../db/sql/queryable.ts';
+import { deleteRun } from '../../scheduler/mark.ts';
+import type { XComObjectStorage } from '../../xcom/object-storage.ts';
+import { badRequest, conflict, notFound, unprocessable } from '../errors.ts';
 import { dagResponse } from '../serializers.ts';
-import { boolParam, paging } from './pagination.ts';
+import { boolParam, likePatterns, orderBy, paging } from './pagination.ts';
 
 function taskResponse(t: import('@updraft/sdk/serialized').SerializedTask, dag: import('@updraft/sdk/serialized').SerializedDag) {
   const seconds = (s: number | null) => (s === null ? null : { __type: 'TimeDelta', days: Math.floor(s / 86400), seconds: Math.floor(s % 86400), microseconds: 0 });
@@ -24,7 +27,8 @@ function taskResponse(t: import('@updraft/sdk/serialized').SerializedTask, dag: 
     pool_slots: t.pool_slots,
     execution_timeout: seconds(t.execution_timeout_seconds),
     retry_delay: seconds(t.retry_delay_seconds),
-    retry_exponential_backoff: t.retry_exponential_backoff,
+    // a multiplier since Airflow 3.1 (0 = off); the SDK's boolean true is its default base of 2
+    retry_exponential_backoff: typeof t.retry_exponential_backoff === 'number' ? t.retry_exponential_backoff : t.retry_exponential_backoff ? 2 : 0,
     priority_weight: t.priority_weight,
     weight_rule: t.weight_rule,
     ui_color: '#fff',
@@ -40,31 +44,107 @@ function taskResponse(t: import('@updraft/sdk/serialized').SerializedTask, dag: 
   };
 }
 
-export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool) {
+const DAG_ORDER = { dag_id: 'd.dag_id', dag_display_name: 'd.dag_id', next_dagrun: 'd.next_dagrun', last_parsed_time: 'd.last_parsed_time', is_paused: 'd.is_paused' };
+const RUN_STATES = ['queued', 'running', 'success', 'failed'];
+
+/** A comma-separated or repeated query parameter as a list. */
+export function listParam(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** DAGPatchBody: {"is_paused": bool}, nothing else. */
+function pausedBody(raw: unknown, mask: unknown): boolean {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw unprocessable('Send JSON {"is_paused": true|false}');
+  const body = raw as Record<string, unknown>;
+  const extra = Object.keys(body).filter((k) => k !== 'is_paused');
+  if (extra.length) throw unprocessable(`Extra inputs are not permitted: ${extra.join(', ')}`);
+  const fields = listParam(mask);
+  if (fields.some((f) => f !== 'is_paused')) throw badRequest('Only is_paused can be updated');
+  if (typeof body.is_paused !== 'boolean') throw unprocessable('is_paused must be true or false');
+  return body.is_paused;
+}
+
+export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: XComObjectStorage) {
   const withErrors = `SELECT d.*, EXISTS (SELECT 1 FROM import_error e WHERE e.filename = d.fileloc) AS has_import_errors FROM dag d`;
 
-  app.get('/api/v2/dags', async (req) => {
-    const q = req.query as Record<string, string | string[] | undefined>;
-    const { limit, offset } = paging(q);
+  /** The filters GET /dags and PATCH /dags share, as SQL conditions on `d`; values are always bound parameters. */
+  const dagFilters = (q: Record<string, unknown>, args: unknown[]) => {
     const where: string[] = [];
-    const args: unknown[] = [];
-    const onlyActive = boolParam(q.only_active) ?? true;
-    if (onlyActive) where.push('d.is_active');
+    const excludeStale = boolParam(q.exclude_stale) ?? boolParam(q.only_active) ?? true;
+    if (excludeStale) where.push('d.is_active');
     const paused = boolParam(q.paused);
     if (paused !== undefined) where.push(`d.is_paused = $${args.push(paused)}`);
-    if (q.dag_id_pattern) where.push(`d.dag_id ILIKE $${args.push(String(q.dag_id_pattern))}`);
-    const tags = q.tags === undefined ? [] : Array.isArray(q.tags) ? q.tags : [q.tags];
-    if (tags.length) where.push(`d.tags && $${args.push(tags)}::text[]`);
-    const order = String(q.order_by ?? 'dag_id');
-    const orderColumn: Record<string, string> = { dag_id: 'd.dag_id', '-dag_id': 'd.dag_id DESC', last_parsed_time: 'd.last_parsed_time', '-last_parsed_time': 'd.last_parsed_time DESC', next_dagrun: 'd.next_dagrun', '-next_dagrun': 'd.next_dagrun DESC' };
-    if (!orderColumn[order]) throw badRequest(`Ordering with '${order}' is disallowed or the attribute does not exist on the model`);
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM dag d ${whereSql}`, args);
+    const idPatterns = likePatterns(q.dag_id_pattern === '~' ? undefined : q.dag_id_pattern);
+    if (idPatterns) where.push(`d.dag_id ILIKE ANY($${args.push(idPatterns)}::text[])`);
+    const namePatterns = likePatterns(q.dag_display_name_pattern);
+    if (namePatterns) where.push(`d.dag_id ILIKE ANY($${args.push(namePatterns)}::text[])`);
+    const tags = listParam(q.tags);
+    if (tags.length) {
+      const mode = String(q.tags_match_mode ?? 'any');
+      if (mode !== 'any' && mode !== 'all') throw unprocessable(`query: tags_match_mode must be 'any' or 'all', not ${JSON.stringify(mode)}`);
+      where.push(mode === 'all' ? `d.tags @> $${args.push(tags)}::text[]` : `d.tags && $${args.push(tags)}::text[]`);
+    }
+    const owners = listParam(q.owners);
+    if (owners.length) where.push(`d.owners && $${args.push(owners)}::text[]`);
+    const importErrors = boolParam(q.has_import_errors);
+    if (importErrors !== undefined) where.push(`${importErrors ? '' : 'NOT '}EXISTS (SELECT 1 FROM import_error e WHERE e.filename = d.fileloc)`);
+    const lastState = q.last_dag_run_state === undefined ? undefined : String(q.last_dag_run_state);
+    if (lastState !== undefined) {
+      if (!RUN_STATES.includes(lastState)) throw unprocessable(`query: last_dag_run_state must be one of ${RUN_STATES.join(', ')}`);
+      where.push(`(SELECT r.state FROM dag_run r WHERE r.dag_id = d.dag_id ORDER BY r.run_after DESC, r.id DESC LIMIT 1) = $${args.push(lastState)}`);
+    }
+    const runStates = listParam(q.dag_run_state);
+    if (runStates.length) where.push(`EXISTS (SELECT 1 FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state = ANY($${args.push(runStates)}::text[]))`);
+    if (q.bundle_name !== undefined && q.bundle_name !== 'dags-folder') where.push('false');
+    return where.length ? `WHERE ${where.join(' AND ')}` : '';
+  };
+
+  const listDags = async (q: Record<string, unknown>) => {
+    const { limit, offset } = paging(q);
+    const args: unknown[] = [];
+    const whereSql = dagFilters(q, args);
+    const order = orderBy(q.order_by, DAG_ORDER, 'dag_id');
+    const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM dag d ${whereSql}`, args);
     const rows = await pool.query<DagRow & { has_import_errors: boolean }>(
-      `${withErrors} ${whereSql} ORDER BY ${orderColumn[order]} LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+      `${withErrors} ${whereSql} ORDER BY ${order}, d.dag_id LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
       [...args, limit, offset],
     );
-    return { dags: rows.rows.map(dagResponse), total_entries: total.rows[0].n };
+    return { rows: rows.rows, total: total.rows[0].n };
+  };
+
+  app.get('/api/v2/dags', async (req) => {
+    const { rows, total } = await listDags(req.query as Record<string, unknown>);
+    return { dags: rows.map(dagResponse), total_entries: total };
+  });
+
+  // pause or unpause every DAG the filters match (dag_id_pattern is required; `~` means all DAGs)
+  app.patch('/api/v2/dags', async (req) => {
+    const q = req.query as Record<string, unknown>;
+    const isPaused = pausedBody(req.body, q.update_mask);
+    if (q.dag_id_pattern === undefined || q.dag_id_pattern === '') throw badRequest('dag_id_pattern is required to change several DAGs at once (use ~ for all DAGs)');
+    const { rows } = await listDags({ ...q, limit: q.limit ?? 10000 });
+    for (const row of rows) {
+      await setPaused(pool, row.dag_id, isPaused);
+      await logEvent(pool, { event: isPaused ? 'paused' : 'unpaused', owner: req.user?.sub ?? null, dag_id: row.dag_id, extra: { dag_id_pattern: q.dag_id_pattern } });
+    }
+    const updated = await Promise.all(rows.map((r) => loadDag(r.dag_id)));
+    return { dags: updated.map(dagResponse), total_entries: updated.length };
+  });
+
+  app.delete('/api/v2/dags/:dag_id', async (req) => {
+    const { dag_id } = req.params as { dag_id: string };
+    await loadDag(dag_id);
+    const active = await pool.query("SELECT 1 FROM task_instance WHERE dag_id = $1 AND state IN ('queued', 'running', 'restarting', 'deferred')", [dag_id]);
+    if (active.rowCount) throw conflict(`Task instances of dag with id: '${dag_id}' are still running`);
+    // runs go one by one so their offloaded XCom objects leave the object store too
+    const runs = await pool.query<{ run_id: string }>('SELECT run_id FROM dag_run WHERE dag_id = $1', [dag_id]);
+    for (const r of runs.rows) await deleteRun(pool, storage, dag_id, r.run_id, req.user?.sub ?? null);
+    await inTransaction(pool, async (db) => {
+      await db.query('DELETE FROM dag WHERE dag_id = $1', [dag_id]);
+      await logEvent(db, { event: 'delete_dag', owner: req.user?.sub ?? null, dag_id });
+    });
+    return {};
   });
 
   const loadDag = async (dagId: string) => {
@@ -100,11 +180,10 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool) {
 
   app.patch('/api/v2/dags/:dag_id', async (req) => {
     const { dag_id } = req.params as { dag_id: string };
-    const body = req.body as { is_paused?: unknown } | undefined;
-    if (!body || typeof body.is_paused !== 'boolean') throw badRequest('Send JSON {"is_paused": true|false}');
-    const row = await setPaused(pool, dag_id, body.is_paused);
+    const isPaused = pausedBody(req.body, (req.query as Record<string, unknown>).update_mask);
+    const row = await setPaused(pool, dag_id, isPaused);
     if (!row) throw notFound(`DAG with dag_id: '${dag_id}' not found`);
-    await logEvent(pool, { event: body.is_paused ? 'paused' : 'unpaused', owner: req.user?.sub ?? null, dag_id });
+    await logEvent(pool, { event: isPaused ? 'paused' : 'unpaused', owner: req.user?.sub ?? null, dag_id });
     return dagResponse(await loadDag(dag_id));
   });
 

@@ -1,11 +1,11 @@
-import { badRequest } from '../errors.ts';
+import { unprocessable } from '../errors.ts';
 
 /** limit/offset as Airflow reads them (limit defaults to 50). */
 export function paging(query: Record<string, unknown>): { limit: number; offset: number } {
   const limit = query.limit === undefined ? 50 : Number(query.limit);
   const offset = query.offset === undefined ? 0 : Number(query.offset);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest('limit must be a non-negative integer');
-  if (!Number.isInteger(offset) || offset < 0) throw badRequest('offset must be a non-negative integer');
+  if (!Number.isInteger(limit) || limit < 0) throw unprocessable('query: limit must be a non-negative integer');
+  if (!Number.isInteger(offset) || offset < 0) throw unprocessable('query: offset must be a non-negative integer');
   return { limit, offset };
 }
 
@@ -24,15 +24,20 @@ export function orderBy(value: unknown, columns: Record<string, string>, fallbac
   const parts = names.map((name) => {
     const desc = name.startsWith('-');
     const column = columns[desc ? name.slice(1) : name];
-    if (!column) throw badRequest(`Ordering with '${name}' is disallowed or the attribute does not exist on the model`);
+    // the spec answers a bad order_by with 422 (a query parameter outside its allowed values)
+    if (!column) throw unprocessable(`query: Ordering with '${name}' is disallowed or the attribute does not exist on the model`);
     return `${column}${desc ? ' DESC' : ''}`;
   });
   return parts.length ? parts.join(', ') : columns[fallback];
 }
 
-/** Airflow's `*_pattern` parameters: SQL LIKE patterns, `|` between alternatives. */
+/**
+ * Airflow's `*_pattern` parameters: case-insensitive "contains" matches in
+ * which `%` and `_` are SQL LIKE wildcards, `|` between alternatives. They are
+ * only ever bound as parameters of ILIKE, so quotes and semicolons are text.
+ */
 export function likePatterns(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const patterns = String(value).split('|').map((p) => p.trim()).filter(Boolean);
+  const patterns = String(value).split('|').map((p) => p.trim()).filter(Boolean).map((p) => `%${p}%`);
   return patterns.length ? patterns : undefined;
 }
