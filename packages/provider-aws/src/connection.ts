@@ -1,0 +1,97 @@
+/**
+ * Airflow's `aws` connection type, read into the settings an AWS SDK v3 client
+ * needs: region, endpoint (one for all services and per-service overrides in
+ * extra.service_config), static credentials or the SDK's default chain, and a
+ * role to assume. Field names are Airflow's so existing connections work:
+ * login/password are the access key id and secret, extra holds region_name,
+ * endpoint_url, aws_session_token, role_arn, assume_role_kwargs, service_config.
+ */
+import { AirflowException, AirflowNotFoundException, Connection, getTaskRuntime, type TaskLogger } from '@updraft/sdk';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsConnectionConfig {
+  /** the connection id it came from, or null for the SDK's defaults */
+  conn_id: string | null;
+  region_name: string | null;
+  /** endpoint for every service unless service_config names another */
+  endpoint_url: string | null;
+  /** per-service settings: { s3: { endpoint_url }, emr: { endpoint_url } … } */
+  service_config: Record<string, { endpoint_url?: string; region_name?: string }>;
+  /** null: the SDK's default chain (environment, shared files, container/instance role) */
+  credentials: AwsCredentials | null;
+  role_arn: string | null;
+  assume_role_kwargs: Record<string, unknown>;
+}
+
+/** The connection-less configuration: the SDK's default chain and region, as MWAA's `aws://` gives. */
+export function defaultAwsConfig(region_name: string | null = null): AwsConnectionConfig {
+  return { conn_id: null, region_name, endpoint_url: null, service_config: {}, credentials: null, role_arn: null, assume_role_kwargs: {} };
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** Reads an `aws` connection's fields; throws on settings of the wrong type so a typo is not silently ignored. */
+export function awsConfigFromConnection(conn: Pick<Connection, 'conn_id' | 'login' | 'password' | 'extra_dejson'>): AwsConnectionConfig {
+  const extra = conn.extra_dejson ?? {};
+  const accessKeyId = text(conn.login) ?? text(extra.aws_access_key_id);
+  const secretAccessKey = text(conn.password) ?? text(extra.aws_secret_access_key);
+  if ((accessKeyId === null) !== (secretAccessKey === null)) {
+    throw new AirflowException(`AWS connection '${conn.conn_id}' has ${accessKeyId ? 'an access key id but no secret' : 'a secret but no access key id'}: set both (login and password) or neither`);
+  }
+  const serviceConfig = extra.service_config ?? {};
+  if (typeof serviceConfig !== 'object' || serviceConfig === null || Array.isArray(serviceConfig)) {
+    throw new AirflowException(`AWS connection '${conn.conn_id}': extra.service_config must be an object such as {"s3": {"endpoint_url": "…"}}`);
+  }
+  const assumeRoleKwargs = extra.assume_role_kwargs ?? {};
+  if (typeof assumeRoleKwargs !== 'object' || assumeRoleKwargs === null || Array.isArray(assumeRoleKwargs)) {
+    throw new AirflowException(`AWS connection '${conn.conn_id}': extra.assume_role_kwargs must be an object`);
+  }
+  const sessionToken = text(extra.aws_session_token);
+  return {
+    conn_id: conn.conn_id,
+    region_name: text(extra.region_name),
+    // host_or_endpoint_url: Airflow took the endpoint from `host` in older versions
+    endpoint_url: text(extra.endpoint_url) ?? text(extra.host),
+    service_config: serviceConfig as AwsConnectionConfig['service_config'],
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : null,
+    role_arn: text(extra.role_arn),
+    assume_role_kwargs: assumeRoleKwargs as Record<string, unknown>,
+  };
+}
+
+function runtimeLog(): TaskLogger | null {
+  try {
+    return getTaskRuntime().log;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The settings of connection `connId`. A connection that is not defined (or
+ * a null id) means the SDK's defaults, with a warning, as Airflow does; so does
+ * code running outside a task (a DAG file being parsed, a trigger), where no
+ * connection can be read.
+ */
+export async function resolveAwsConfig(connId: string | null, log: TaskLogger | null = runtimeLog()): Promise<AwsConnectionConfig> {
+  if (connId === null || connId === '') return defaultAwsConfig();
+  if (!log) return defaultAwsConfig();
+  let conn: Connection;
+  try {
+    conn = await Connection.get(connId);
+  } catch (error) {
+    if (error instanceof AirflowNotFoundException) {
+      log.warning(`Unable to find AWS Connection ID '${connId}', switching to empty (the SDK's default credentials and region).`);
+      return defaultAwsConfig();
+    }
+    throw error;
+  }
+  return awsConfigFromConnection(conn);
+}

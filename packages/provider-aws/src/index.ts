@@ -1,0 +1,23 @@
+/**
+ * @updraft/provider-aws: Airflow's Amazon provider for Updraft — the `aws`
+ * connection and one client factory, hooks, operators, sensors and triggers
+ * for S3, EMR, Athena, Step Functions, Glue, Redshift Data, Lambda, SNS, SQS.
+ * Names, arguments, template fields and XCom values follow Airflow's.
+ */
+export { awsConfigFromConnection, resolveAwsConfig, defaultAwsConfig, type AwsConnectionConfig, type AwsCredentials } from './connection.ts';
+export { createClient, destroyClients, regionFor, endpointFor, type AwsServiceName, type AwsClientClass } from './client-factory.ts';
+export { type AwsOptions } from './aws-options.ts';
+export { fnmatch } from './wildcard.ts';
+export { AwsBaseHook, type AwsHookOptions } from './hooks/base-aws.ts';
+export { S3Hook, type S3Location, type S3ObjectInfo } from './hooks/s3.ts';
+export {
+  S3CreateBucketOperator,
+  S3DeleteBucketOperator,
+  S3CreateObjectOperator,
+  S3CopyObjectOperator,
+  S3DeleteObjectsOperator,
+  S3ListOperator,
+} from './operators/s3.ts';
+export { S3KeySensor, type S3KeySensorOptions } from './sensors/s3.ts';
+export { AwsPollingTrigger, type AwsTriggerKwargs } from './triggers/base-aws.ts';
+export { S3KeyTrigger } from './triggers/s3.ts';
