@@ -21,3 +21,13 @@ export {
 export { S3KeySensor, type S3KeySensorOptions } from './sensors/s3.ts';
 export { AwsPollingTrigger, type AwsTriggerKwargs } from './triggers/base-aws.ts';
 export { S3KeyTrigger } from './triggers/s3.ts';
+export { EmrHook, type EmrHookOptions } from './hooks/emr.ts';
+export {
+  EmrCreateJobFlowOperator,
+  EmrAddStepsOperator,
+  EmrTerminateJobFlowOperator,
+  EmrModifyClusterOperator,
+  EmrStartNotebookExecutionOperator,
+} from './operators/emr.ts';
+export { EmrBaseSensor, EmrStepSensor, EmrJobFlowSensor, EmrNotebookExecutionSensor, type EmrBaseSensorOptions } from './sensors/emr.ts';
+export { EmrStateTrigger, type EmrStateTriggerKwargs } from './triggers/emr.ts';
