@@ -14,6 +14,7 @@ import { registerClearRoutes } from './public/clear.ts';
 import { registerOperationRoutes } from './public/operations.ts';
 import { registerXComRoutes } from './public/xcom.ts';
 import { registerPublicApi } from './public/index.ts';
+import { registerUi } from './ui/index.ts';
 import { SecretCipher } from '../security/encryption.ts';
 import { SensitiveNames } from '../security/sensitive.ts';
 import { XComObjectStorage } from '../xcom/object-storage.ts';
@@ -56,6 +57,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerClearRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerOperationRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerPublicApi(app, deps);
-  app.get('/', async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Updraft</title><h1>Updraft</h1><p>The web UI is coming; the REST API is at <code>/api/v2</code>.</p>'));
+  registerUi(app, { pool: deps.pool, config: deps.config, secret: deps.secret });
   return app;
 }

@@ -48,6 +48,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
   { section: 'api', key: 'port', type: 'int', min: 0, default: '8080', description: 'Port the api-server listens on.' },
   { section: 'api', key: 'base_url', type: 'string', default: '', description: 'URL task processes and clients use to reach the api-server; defaults to http://host:port.' },
   { section: 'api', key: 'expose_config', type: 'bool', default: 'false', description: 'Serve the configuration through the REST API.' },
+  { section: 'webserver', key: 'default_ui_timezone', type: 'string', default: 'UTC', description: 'Time zone the web UI shows times in until a user picks another: UTC, system (the browser\'s zone) or an IANA name such as America/New_York.' },
   { section: 'api_auth', key: 'jwt_secret', type: 'string', default: '', secret: true, description: 'Secret that signs API tokens; generated under $UPDRAFT_HOME when empty.' },
   { section: 'api_auth', key: 'jwt_expiration_time', type: 'int', min: 1, default: '86400', description: 'Seconds an API token stays valid.' },
   { section: 'logging', key: 'base_log_folder', type: 'path', default: (home) => path.join(home, 'logs'), description: 'Folder of task logs (one file per try).' },
