@@ -192,6 +192,161 @@ test('importErrors list the broken file', async () => {
   assert.match(errors.import_errors[0].filename, /broken\.ts$/);
 });
 
+test('pools: CRUD, bulk, ordering, default_pool protected', async () => {
+  const created = await api.expect(201, 'POST', '/api/v2/pools', { name: 'etl', slots: 3, description: 'ETL jobs' });
+  assert.equal(created.open_slots, 3);
+  await api.expect(409, 'POST', '/api/v2/pools', { name: 'etl', slots: 1 });
+  await api.expect(422, 'POST', '/api/v2/pools', { name: 'x', slots: 'many' });
+  await api.expect(422, 'POST', '/api/v2/pools', { name: 'x', slots: 1, colour: 'red' });
+  const list = await api.expect(200, 'GET', '/api/v2/pools?order_by=-name');
+  assert.deepEqual(list.pools.map((p: { name: string }) => p.name), ['etl', 'default_pool']);
+  assert.equal(list.total_entries, 2);
+  assert.equal((await api.expect(200, 'GET', '/api/v2/pools?pool_name_pattern=et')).total_entries, 1);
+  assert.equal((await api.expect(200, 'PATCH', '/api/v2/pools/etl?update_mask=slots', { slots: 5, description: 'ignored' })).slots, 5);
+  assert.equal((await api.expect(200, 'GET', '/api/v2/pools/etl')).description, 'ETL jobs');
+  await api.expect(400, 'DELETE', '/api/v2/pools/default_pool');
+  await api.expect(400, 'PATCH', '/api/v2/pools/default_pool', { name: 'renamed' });
+  await api.expect(404, 'GET', '/api/v2/pools/none');
+  const bulk = await api.expect(200, 'PATCH', '/api/v2/pools', {
+    actions: [
+      { action: 'create', entities: [{ name: 'p2', slots: 1 }, { name: 'etl', slots: 9 }], action_on_existence: 'overwrite' },
+      { action: 'update', entities: [{ name: 'p2', slots: 2 }] },
+      { action: 'delete', entities: ['nope'] },
+    ],
+  });
+  assert.deepEqual(bulk.create.success, ['p2', 'etl']);
+  assert.deepEqual(bulk.update.success, ['p2']);
+  assert.equal(bulk.delete.errors[0].status_code, 404);
+  assert.equal((await api.expect(200, 'GET', '/api/v2/pools/etl')).slots, 9);
+  await api.expect(204, 'DELETE', '/api/v2/pools/p2');
+  await api.expect(404, 'DELETE', '/api/v2/pools/p2');
+});
+
+test('eventLogs record who changed what', async () => {
+  const logs = await api.expect(200, 'GET', '/api/v2/eventLogs?event=post_pool&order_by=-when');
+  assert.ok(logs.total_entries >= 1);
+  assert.equal(logs.event_logs[0].owner, 'admin');
+  assert.match(logs.event_logs[0].extra, /etl/);
+  const one = await api.expect(200, 'GET', `/api/v2/eventLogs/${logs.event_logs[0].event_log_id}`);
+  assert.equal(one.event, 'post_pool');
+  await api.expect(404, 'GET', '/api/v2/eventLogs/999999');
+  const filtered = await api.expect(200, 'GET', `/api/v2/eventLogs?dag_id=contract&excluded_events=paused&after=2000-01-01T00:00:00Z`);
+  assert.ok(filtered.event_logs.every((e: { dag_id: string; event: string }) => e.dag_id === 'contract' && e.event !== 'paused'));
+  await api.expect(422, 'GET', '/api/v2/eventLogs?before=yesterday');
+});
+
+test('config is served when [api] expose_config is on, secrets hidden', async () => {
+  const all = await api.expect(200, 'GET', '/api/v2/config');
+  const auth = all.sections.find((x: { name: string }) => x.name === 'api_auth');
+  assert.equal(auth.options.find((o: { key: string }) => o.key === 'jwt_secret').value, '< hidden >');
+  const one = await api.expect(200, 'GET', '/api/v2/config/section/core/option/parallelism');
+  assert.deepEqual(one.sections[0].options, [{ key: 'parallelism', value: '32' }]);
+  await api.expect(404, 'GET', '/api/v2/config/section/core/option/nope');
+  const text = await api.call('GET', '/api/v2/config?section=core', undefined, { accept: 'text/plain' });
+  assert.match(text.body, /^\[core\]$/m);
+  assert.match(text.body, /^parallelism = 32$/m);
+});
+
+test('dagSources, dagStats, dagTags, dagWarnings, dagVersions', async () => {
+  const src = await api.expect(200, 'GET', '/api/v2/dagSources/contract');
+  assert.match(src.content, /dag_id: 'contract'/);
+  assert.equal(src.version_number, 1);
+  await api.expect(404, 'GET', '/api/v2/dagSources/contract?version_number=7');
+  await api.expect(404, 'GET', '/api/v2/dagSources/missing');
+  const stats = await api.expect(200, 'GET', '/api/v2/dagStats?dag_ids=contract_fail');
+  assert.deepEqual(stats.dags[0].stats.find((x: { state: string }) => x.state === 'failed'), { state: 'failed', count: 1 });
+  const tags = await api.expect(200, 'GET', '/api/v2/dagTags?order_by=-name');
+  assert.deepEqual(tags.tags, ['beta', 'alpha']);
+  assert.deepEqual((await api.expect(200, 'GET', '/api/v2/dagTags?tag_name_pattern=alp')).tags, ['alpha']);
+  const warnings = await api.expect(200, 'GET', '/api/v2/dagWarnings');
+  assert.equal(warnings.total_entries, 0);
+  const versions = await api.expect(200, 'GET', '/api/v2/dags/contract/dagVersions');
+  assert.equal(versions.dag_versions[0].version_number, 1);
+  const v1 = await api.expect(200, 'GET', '/api/v2/dags/contract/dagVersions/1');
+  assert.equal(v1.id, versions.dag_versions[0].id);
+  await api.expect(404, 'GET', '/api/v2/dags/contract/dagVersions/9');
+});
+
+test('dagRuns filters, batch list and wait', async () => {
+  const failed = await api.expect(200, 'GET', '/api/v2/dags/~/dagRuns?state=failed');
+  assert.deepEqual(failed.dag_runs.map((r: { dag_id: string }) => r.dag_id), ['contract_fail']);
+  const ranged = await api.expect(200, 'GET', '/api/v2/dags/contract/dagRuns?logical_date_gte=2024-04-01T00:00:00Z&logical_date_lt=2024-06-01T00:00:00Z&conf_contains=%22a%22');
+  assert.equal(ranged.total_entries, 1);
+  await api.expect(422, 'GET', '/api/v2/dags/contract/dagRuns?state=exploded');
+  await api.expect(404, 'GET', '/api/v2/dags/missing/dagRuns');
+  const batch = await api.expect(200, 'POST', '/api/v2/dags/~/dagRuns/list', { dag_ids: ['contract', 'contract_fail'], states: ['success'], order_by: '-run_after', page_limit: 10 });
+  assert.deepEqual(batch.dag_runs.map((r: { dag_run_id: string }) => r.dag_run_id), [runId]);
+  await api.expect(422, 'POST', '/api/v2/dags/~/dagRuns/list', { dag_ids: 'contract' });
+  const wait = await api.call('GET', `${run()}/wait?interval=0.1&result=produce`);
+  assert.equal(wait.status, 200);
+  assert.deepEqual(JSON.parse(String(wait.body).trim().split('\n').at(-1) as string), { state: 'success', results: { produce: { n: 41 } } });
+  await api.expect(422, 'GET', `${run()}/wait`);
+});
+
+test('taskInstances: ~ lists, filters, batch, mapped, tries, dependencies', async () => {
+  const all = await api.expect(200, 'GET', '/api/v2/dags/~/dagRuns/~/taskInstances?order_by=-start_date');
+  assert.ok(all.total_entries >= 3);
+  const failed = await api.expect(200, 'GET', '/api/v2/dags/~/dagRuns/~/taskInstances?state=failed');
+  assert.deepEqual(failed.task_instances.map((t: { task_id: string }) => t.task_id), ['boom']);
+  const bash = await api.expect(200, 'GET', '/api/v2/dags/contract/dagRuns/~/taskInstances?operator=BashOperator&pool=default_pool');
+  assert.deepEqual(bash.task_instances.map((t: { task_id: string }) => t.task_id), ['echo']);
+  await api.expect(404, 'GET', '/api/v2/dags/missing/dagRuns/~/taskInstances');
+  const batch = await api.expect(200, 'POST', '/api/v2/dags/~/dagRuns/~/taskInstances/list', { dag_ids: ['contract_fail'], state: ['failed'] });
+  assert.equal(batch.total_entries, 1);
+  await api.expect(422, 'POST', '/api/v2/dags/~/dagRuns/~/taskInstances/list', { nonsense: true });
+  const mapped = await api.expect(200, 'GET', `${run()}/taskInstances/produce/listMapped`);
+  assert.equal(mapped.total_entries, 0);
+  const byIndex = await api.expect(200, 'GET', `${run()}/taskInstances/produce/-1`);
+  assert.equal(byIndex.task_id, 'produce');
+  await api.expect(404, 'GET', `${run()}/taskInstances/produce/3`);
+  const tries = await api.expect(200, 'GET', `${run()}/taskInstances/produce/tries`);
+  assert.deepEqual(tries.task_instances.map((t: { try_number: number }) => t.try_number), [1]);
+  const try1 = await api.expect(200, 'GET', `${run()}/taskInstances/produce/tries/1`);
+  assert.equal(try1.state, 'success');
+  await api.expect(404, 'GET', `${run()}/taskInstances/produce/tries/4`);
+  const deps = await api.expect(200, 'GET', `${run()}/taskInstances/produce/dependencies`);
+  assert.deepEqual(deps.dependencies.map((d: { name: string }) => d.name), ['Task Instance State']);
+});
+
+test('xcomEntries: create and update by hand', async () => {
+  const created = await api.expect(201, 'POST', `${run()}/taskInstances/echo/xcomEntries`, { key: 'manual', value: { hand: true } });
+  assert.deepEqual(created.value, { hand: true });
+  await api.expect(400, 'POST', `${run()}/taskInstances/echo/xcomEntries`, { key: 'manual', value: 1 });
+  await api.expect(404, 'POST', `${run()}/taskInstances/nope/xcomEntries`, { key: 'manual', value: 1 });
+  const updated = await api.expect(200, 'PATCH', `${run()}/taskInstances/echo/xcomEntries/manual`, { value: [1, 2] });
+  assert.deepEqual(updated.value, [1, 2]);
+  assert.deepEqual((await api.expect(200, 'GET', `${run()}/taskInstances/echo/xcomEntries/manual`)).value, [1, 2]);
+  await api.expect(404, 'PATCH', `${run()}/taskInstances/echo/xcomEntries/absent`, { value: 1 });
+  await api.expect(422, 'PATCH', `${run()}/taskInstances/echo/xcomEntries/manual`, { value: 1, key: 'other' });
+});
+
+test('importErrors one by one, jobs, plugins, providers', async () => {
+  const list = await api.expect(200, 'GET', '/api/v2/importErrors');
+  const one = await api.expect(200, 'GET', `/api/v2/importErrors/${list.import_errors[0].import_error_id}`);
+  assert.match(one.stack_trace, /broken on purpose/);
+  await api.expect(404, 'GET', '/api/v2/importErrors/424242');
+  const jobs = await api.expect(200, 'GET', '/api/v2/jobs?is_alive=true&job_type=SchedulerJob');
+  assert.equal(jobs.total_entries, 1);
+  assert.equal(jobs.jobs[0].state, 'running');
+  assert.equal((await api.expect(200, 'GET', '/api/v2/plugins')).total_entries, 0);
+  await api.expect(200, 'GET', '/api/v2/plugins/importErrors');
+  const providers = await api.expect(200, 'GET', '/api/v2/providers');
+  assert.ok(providers.providers.some((p: { package_name: string }) => p.package_name === '@updraft/provider-aws'));
+});
+
+test('DELETE a DAG removes it with its runs; PATCH /dags pauses by pattern', async () => {
+  const paused = await api.expect(200, 'PATCH', '/api/v2/dags?dag_id_pattern=contract_f', { is_paused: false });
+  assert.deepEqual(paused.dags.map((d: { dag_id: string; is_paused: boolean }) => [d.dag_id, d.is_paused]), [['contract_fail', false]]);
+  await api.expect(400, 'PATCH', '/api/v2/dags', { is_paused: true });
+  await api.expect(422, 'PATCH', '/api/v2/dags?dag_id_pattern=~', { is_paused: 'yes' });
+  await api.expect(200, 'PATCH', '/api/v2/dags?dag_id_pattern=~', { is_paused: true });
+  await api.expect(200, 'DELETE', '/api/v2/dags/contract_fail');
+  await api.expect(404, 'GET', '/api/v2/dags/contract_fail');
+  const runs = await s.db.pool.query("SELECT count(*)::int AS n FROM dag_run WHERE dag_id = 'contract_fail'");
+  assert.equal(runs.rows[0].n, 0);
+  await api.expect(404, 'DELETE', '/api/v2/dags/contract_fail');
+});
+
 test('an operation the spec has but Updraft does not implement answers 404', async () => {
   const r = await api.call('GET', '/api/v2/assets');
   assert.equal(r.status, 404);

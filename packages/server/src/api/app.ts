@@ -56,7 +56,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerXComRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerClearRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerOperationRoutes(app, { pool: deps.pool, storage: xcomStorage });
-  registerPublicApi(app, deps);
+  registerPublicApi(app, deps, xcomStorage);
   registerUi(app, { pool: deps.pool, config: deps.config, secret: deps.secret });
   return app;
 }

@@ -12,6 +12,7 @@ import { logEvent } from '../../db/sql/event-log.ts';
 import { inTransaction, type Queryable } from '../../db/sql/queryable.ts';
 import { MASK, unmaskExtra } from '../../security/sensitive.ts';
 import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors.ts';
+import { runBulk } from './bulk.ts';
 import { likePatterns, orderBy, paging } from './pagination.ts';
 import type { SecretRoutesDeps } from './variables.ts';
 
@@ -171,75 +172,33 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: SecretRoute
     return testConnection(tested);
   });
 
-  app.patch('/api/v2/connections', async (req) => {
-    const body = req.body as { actions?: unknown } | undefined;
-    if (!body || !Array.isArray(body.actions)) throw unprocessable('Send JSON {"actions": [{"action": "create" | "update" | "delete", "entities": […]}, …]}');
-    const result: Record<string, { success: string[]; errors: { error: string; status_code: number }[] }> = {};
-    for (const [i, raw] of body.actions.entries()) {
-      const action = raw as BulkAction;
-      if (!['create', 'update', 'delete'].includes(String(action?.action)) || !Array.isArray(action.entities)) {
-        throw unprocessable(`actions[${i}]: expected {"action": "create" | "update" | "delete", "entities": […]}`);
-      }
-      const outcome = (result[action.action] ??= { success: [], errors: [] });
-      try {
-        // each action is all-or-nothing, as in Airflow
-        outcome.success.push(...(await inTransaction(pool, (db) => bulkAction(db, req, action, i))));
-      } catch (err) {
-        if (!(err instanceof HttpError)) throw err;
-        outcome.errors.push({ error: err.message, status_code: err.statusCode });
-      }
-    }
-    return { create: result.create ?? null, update: result.update ?? null, delete: result.delete ?? null };
-  });
-
-  interface BulkAction {
-    action: 'create' | 'update' | 'delete';
-    entities: unknown[];
-    action_on_existence?: string;
-    action_on_non_existence?: string;
-    update_mask?: unknown;
-  }
-
-  async function bulkAction(db: Queryable, req: FastifyRequest, action: BulkAction, index: number): Promise<string[]> {
-    const done: string[] = [];
-    if (action.action === 'delete') {
-      const ids = action.entities.map((e, j) => (typeof e === 'string' ? e : parseConnectionBody(e, `actions[${index}].entities[${j}]`).conn.conn_id));
-      const absent: string[] = [];
-      for (const id of ids) if (!(await getConnection(db, cipher, id))) absent.push(id);
-      if (absent.length && (action.action_on_non_existence ?? 'fail') === 'fail') throw notFound(`The Connections with these connection_ids: ${JSON.stringify(absent)} were not found`);
-      for (const id of ids) if (await deleteConnection(db, id)) done.push(id);
-      await audit(db, req, 'bulk_delete_connections', { connection_ids: done });
-      return done;
-    }
-    const inputs = action.entities.map((e, j) => parseConnectionBody(e, `actions[${index}].entities[${j}]`));
-    const stored = new Map<string, ConnectionRow>();
-    for (const { conn } of inputs) {
-      const s = await getConnection(db, cipher, conn.conn_id);
-      if (s) stored.set(conn.conn_id, s);
-    }
-    if (action.action === 'create') {
-      const onExistence = action.action_on_existence ?? 'fail';
-      const clash = inputs.filter((x) => stored.has(x.conn.conn_id)).map((x) => x.conn.conn_id);
-      if (clash.length && onExistence === 'fail') throw conflict(`The Connections with these connection_ids: ${JSON.stringify(clash)} already exist`);
-      for (const { conn } of inputs) {
-        if (stored.has(conn.conn_id)) {
-          if (onExistence === 'skip') continue;
-          await replaceConnection(db, cipher, conn);
-        } else await insertConnection(db, cipher, conn);
-        done.push(conn.conn_id);
-      }
-      await audit(db, req, 'bulk_create_connections', { connection_ids: done });
-      return done;
-    }
-    const absent = inputs.filter((x) => !stored.has(x.conn.conn_id)).map((x) => x.conn.conn_id);
-    if (absent.length && (action.action_on_non_existence ?? 'fail') === 'fail') throw notFound(`The Connections with these connection_ids: ${JSON.stringify(absent)} were not found`);
-    for (const input of inputs) {
-      const s = stored.get(input.conn.conn_id);
-      if (!s) continue;
-      await replaceConnection(db, cipher, merged(s, input.conn, fieldsToUpdate(input.given, action.update_mask)));
-      done.push(input.conn.conn_id);
-    }
-    await audit(db, req, 'bulk_update_connections', { connection_ids: done });
-    return done;
-  }
+  app.patch('/api/v2/connections', async (req) =>
+    runBulk(pool, req.body, {
+      noun: 'Connections',
+      parse: (e, where) => {
+        const input = parseConnectionBody(e, where);
+        return { ...input, id: input.conn.conn_id };
+      },
+      parseId: (e, where) => (typeof e === 'string' ? e : parseConnectionBody(e, where).conn.conn_id),
+      existing: async (db, ids) => {
+        const found = new Set<string>();
+        for (const id of ids) if (await getConnection(db, cipher, id)) found.add(id);
+        return found;
+      },
+      create: async (db, c) => {
+        await insertConnection(db, cipher, c.conn);
+      },
+      overwrite: async (db, c) => {
+        await replaceConnection(db, cipher, c.conn);
+      },
+      update: async (db, c, mask) => {
+        const stored = (await getConnection(db, cipher, c.id)) as ConnectionRow;
+        await replaceConnection(db, cipher, merged(stored, c.conn, fieldsToUpdate(c.given, mask ?? undefined)));
+      },
+      remove: async (db, id) => {
+        await deleteConnection(db, id);
+      },
+      audit: (db, action, ids) => audit(db, req, `bulk_${action}_connections`, { connection_ids: ids }),
+    }),
+  );
 }

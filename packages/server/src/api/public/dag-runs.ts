@@ -2,14 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config/config.ts';
-import { getDagRun, type DagRunRow } from '../../db/sql/dag-runs.ts';
+import { getDagRun } from '../../db/sql/dag-runs.ts';
 import { logEvent } from '../../db/sql/event-log.ts';
 import type { TaskInstanceRow } from '../../db/sql/task-instances.ts';
 import { BadRequestError, NotFoundError, triggerDagRun } from '../../scheduler/runs.ts';
 import { RunConflictError } from '../../db/sql/dag-runs.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { dagRunResponse, taskInstanceResponse } from '../serializers.ts';
-import { paging } from './pagination.ts';
 
 function parseDate(value: unknown, field: string): Date | null | undefined {
   if (value === undefined) return undefined;
@@ -50,23 +49,6 @@ export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool
     }
   });
 
-  app.get('/api/v2/dags/:dag_id/dagRuns', async (req) => {
-    const { dag_id } = req.params as { dag_id: string };
-    const q = req.query as Record<string, unknown>;
-    const { limit, offset } = paging(q);
-    const args: unknown[] = [];
-    const where: string[] = [];
-    if (dag_id !== '~') where.push(`dag_id = $${args.push(dag_id)}`);
-    if (q.state) where.push(`state = ANY($${args.push(Array.isArray(q.state) ? q.state : [q.state])}::text[])`);
-    const order = String(q.order_by ?? 'id');
-    const orders: Record<string, string> = { id: 'id', '-id': 'id DESC', logical_date: 'logical_date', '-logical_date': 'logical_date DESC', run_after: 'run_after', '-run_after': 'run_after DESC', start_date: 'start_date', '-start_date': 'start_date DESC' };
-    if (!orders[order]) throw badRequest(`Ordering with '${order}' is disallowed or the attribute does not exist on the model`);
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM dag_run ${whereSql}`, args);
-    const rows = await pool.query<DagRunRow>(`SELECT * FROM dag_run ${whereSql} ORDER BY ${orders[order]} LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, limit, offset]);
-    return { dag_runs: rows.rows.map(dagRunResponse), total_entries: total.rows[0].n };
-  });
-
   const loadRun = async (dagId: string, runId: string) => {
     const run = await getDagRun(pool, dagId, runId);
     if (!run) throw notFound(`The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
@@ -76,16 +58,6 @@ export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool
   app.get('/api/v2/dags/:dag_id/dagRuns/:run_id', async (req) => {
     const { dag_id, run_id } = req.params as { dag_id: string; run_id: string };
     return dagRunResponse(await loadRun(dag_id, run_id));
-  });
-
-  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances', async (req) => {
-    const { dag_id, run_id } = req.params as { dag_id: string; run_id: string };
-    const run = await loadRun(dag_id, run_id);
-    const rows = await pool.query<TaskInstanceRow>('SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2 ORDER BY task_id, map_index', [dag_id, run_id]);
-    return {
-      task_instances: rows.rows.map((t) => taskInstanceResponse({ ...t, logical_date: run.logical_date, run_after: run.run_after })),
-      total_entries: rows.rows.length,
-    };
   });
 
   app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id', async (req) => {

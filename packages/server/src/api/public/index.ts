@@ -4,11 +4,26 @@
  * from app.ts so that adding an endpoint does not touch the app's wiring.
  */
 import type { FastifyInstance } from 'fastify';
+import type { XComObjectStorage } from '../../xcom/object-storage.ts';
 import type { ApiDeps } from '../app.ts';
 import { registerValidationErrorShape } from '../errors.ts';
+import { registerComponentRoutes } from './components.ts';
+import { registerConfigRoutes } from './config.ts';
+import { registerDagMetadataRoutes } from './dag-metadata.ts';
+import { registerDagRunListRoutes } from './dag-run-lists.ts';
+import { registerEventLogRoutes } from './event-logs.ts';
 import { registerLogRoutes } from './logs.ts';
+import { registerPoolRoutes } from './pools.ts';
+import { registerTaskInstanceListRoutes } from './task-instance-lists.ts';
 
-export function registerPublicApi(app: FastifyInstance, deps: ApiDeps) {
+export function registerPublicApi(app: FastifyInstance, deps: ApiDeps, storage: XComObjectStorage) {
   registerValidationErrorShape(app);
   registerLogRoutes(app, { pool: deps.pool, config: deps.config });
+  registerPoolRoutes(app, deps.pool);
+  registerEventLogRoutes(app, deps.pool);
+  registerConfigRoutes(app, deps.config);
+  registerDagMetadataRoutes(app, deps.pool);
+  registerDagRunListRoutes(app, { pool: deps.pool, storage });
+  registerTaskInstanceListRoutes(app, deps.pool);
+  registerComponentRoutes(app, deps.pool);
 }

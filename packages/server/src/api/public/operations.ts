@@ -208,4 +208,11 @@ export function registerOperationRoutes(app: FastifyInstance, deps: { pool: pg.P
 
   app.patch('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id', (req) => patchTi(req, false));
   app.patch('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/dry_run', (req) => patchTi(req, true));
+  // the same with the map index in the path instead of the query
+  const withMapIndex = (req: { params: unknown; query: unknown; body: unknown; user?: { sub?: string } }) => ({
+    ...req,
+    query: { ...(req.query as object), map_index: (req.params as { map_index: string }).map_index },
+  });
+  app.patch('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/:map_index', (req) => patchTi(withMapIndex(req), false));
+  app.patch('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/:map_index/dry_run', (req) => patchTi(withMapIndex(req), true));
 }

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { logEvent } from '../../db/sql/event-log.ts';
 import { inTransaction, type Queryable } from '../../db/sql/queryable.ts';
+import { runBulk } from './bulk.ts';
 import { deleteVariable, existingVariableKeys, getVariable, insertVariable, listVariables, updateVariable, type Variable } from '../../db/sql/variables.ts';
 import type { SecretCipher } from '../../security/encryption.ts';
 import type { SensitiveNames } from '../../security/sensitive.ts';
@@ -126,71 +127,29 @@ export function registerVariableRoutes(app: FastifyInstance, deps: SecretRoutesD
     reply.code(204);
   });
 
-  app.patch('/api/v2/variables', async (req) => {
-    const body = req.body as { actions?: unknown } | undefined;
-    if (!body || !Array.isArray(body.actions)) throw unprocessable('Send JSON {"actions": [{"action": "create" | "update" | "delete", "entities": […]}, …]}');
-    const result: Record<string, { success: string[]; errors: { error: string; status_code: number }[] }> = {};
-    for (const [i, raw] of body.actions.entries()) {
-      const action = raw as { action?: string; entities?: unknown; action_on_existence?: string; action_on_non_existence?: string; update_mask?: unknown };
-      if (!['create', 'update', 'delete'].includes(String(action?.action)) || !Array.isArray(action.entities)) {
-        throw unprocessable(`actions[${i}]: expected {"action": "create" | "update" | "delete", "entities": […]}`);
-      }
-      const outcome = (result[action.action as string] ??= { success: [], errors: [] });
-      try {
-        // each action is all-or-nothing, as in Airflow: a failed check changes nothing of that action
-        const done = await inTransaction(pool, (db) => bulkAction(db, req, action, i));
-        outcome.success.push(...done);
-      } catch (err) {
-        if (!(err instanceof HttpError)) throw err;
-        outcome.errors.push({ error: err.message, status_code: err.statusCode });
-      }
-    }
-    return { create: result.create ?? null, update: result.update ?? null, delete: result.delete ?? null };
-  });
-
-  async function bulkAction(
-    db: Queryable,
-    req: FastifyRequest,
-    action: { action?: string; entities?: unknown; action_on_existence?: string; action_on_non_existence?: string; update_mask?: unknown },
-    index: number,
-  ): Promise<string[]> {
-    const entities = action.entities as unknown[];
-    if (action.action === 'delete') {
-      const keys = entities.map((e, j) => (typeof e === 'string' ? e : parseVariableBody(e, `actions[${index}].entities[${j}]`).key));
-      const existing = await existingVariableKeys(db, keys);
-      const absent = keys.filter((k) => !existing.has(k));
-      if (absent.length && (action.action_on_non_existence ?? 'fail') === 'fail') throw notFound(`The Variables with these keys: ${JSON.stringify(absent)} were not found`);
-      for (const key of keys.filter((k) => existing.has(k))) await deleteVariable(db, key);
-      await audit(db, req, 'bulk_delete_variables', { keys: keys.filter((k) => existing.has(k)) });
-      return keys.filter((k) => existing.has(k));
-    }
-    const inputs = entities.map((e, j) => parseVariableBody(e, `actions[${index}].entities[${j}]`));
-    const existing = await existingVariableKeys(db, inputs.map((v) => v.key));
-    const done: string[] = [];
-    if (action.action === 'create') {
-      const onExistence = action.action_on_existence ?? 'fail';
-      const clash = inputs.filter((v) => existing.has(v.key)).map((v) => v.key);
-      if (clash.length && onExistence === 'fail') throw conflict(`The Variables with these keys: ${JSON.stringify(clash)} already exist`);
-      for (const v of inputs) {
-        if (existing.has(v.key)) {
-          if (onExistence === 'skip') continue;
-          await updateVariable(db, cipher, v.key, { val: v.val, description: v.description });
-        } else {
-          await insertVariable(db, cipher, v.key, v.val, v.description);
-        }
-        done.push(v.key);
-      }
-      await audit(db, req, 'bulk_create_variables', { keys: done });
-      return done;
-    }
-    const absent = inputs.filter((v) => !existing.has(v.key)).map((v) => v.key);
-    if (absent.length && (action.action_on_non_existence ?? 'fail') === 'fail') throw notFound(`The Variables with these keys: ${JSON.stringify(absent)} were not found`);
-    for (const v of inputs.filter((x) => existing.has(x.key))) {
-      const fields = fieldsToUpdate(v.given, action.update_mask ?? undefined);
-      await updateVariable(db, cipher, v.key, { val: fields.val ? v.val : undefined, description: fields.description ? v.description : undefined });
-      done.push(v.key);
-    }
-    await audit(db, req, 'bulk_update_variables', { keys: done });
-    return done;
-  }
+  app.patch('/api/v2/variables', async (req) =>
+    runBulk(pool, req.body, {
+      noun: 'Variables',
+      parse: (e, where) => {
+        const v = parseVariableBody(e, where);
+        return { ...v, id: v.key };
+      },
+      parseId: (e, where) => (typeof e === 'string' ? e : parseVariableBody(e, where).key),
+      existing: (db, keys) => existingVariableKeys(db, keys),
+      create: async (db, v) => {
+        await insertVariable(db, cipher, v.key, v.val, v.description);
+      },
+      overwrite: async (db, v) => {
+        await updateVariable(db, cipher, v.key, { val: v.val, description: v.description });
+      },
+      update: async (db, v, mask) => {
+        const fields = fieldsToUpdate(v.given, mask ?? undefined);
+        await updateVariable(db, cipher, v.key, { val: fields.val ? v.val : undefined, description: fields.description ? v.description : undefined });
+      },
+      remove: async (db, key) => {
+        await deleteVariable(db, key);
+      },
+      audit: (db, action, keys) => audit(db, req, `bulk_${action}_variables`, { keys }),
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 /** Rows of running components, so health checks and other schedulers can tell who is alive. */
 import os from 'node:os';
+import { selectPage, type PageQuery } from './page.ts';
 import type { Queryable } from './queryable.ts';
 
 export type JobType = 'SchedulerJob' | 'DagProcessorJob' | 'TriggererJob' | 'ApiServerJob';
@@ -26,4 +27,20 @@ export async function latestHeartbeat(db: Queryable, jobType: JobType): Promise<
     [jobType],
   );
   return r.rows[0].t;
+}
+
+export interface JobRow {
+  id: number;
+  job_type: string;
+  state: string;
+  hostname: string;
+  pid: number | null;
+  start_date: Date;
+  end_date: Date | null;
+  latest_heartbeat: Date;
+}
+
+/** A page of jobs; `where` is built from bound parameters in `args`. */
+export function listJobs(db: Queryable, q: PageQuery): Promise<{ rows: JobRow[]; total: number }> {
+  return selectPage<JobRow>(db, 'job', q);
 }
