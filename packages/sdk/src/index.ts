@@ -27,6 +27,7 @@ export {
   type TaskOptions,
   type ShortCircuitTaskOptions,
   type TaskArgs,
+  type SensorTaskOptions,
 } from './taskflow.ts';
 export { XComArg, XCOM_RETURN_KEY, resolveXComArgs, type Resolvable } from './xcomarg.ts';
 export { Param, type ParamOptions, type ParamType } from './params.ts';
@@ -41,6 +42,11 @@ export {
 } from './exceptions.ts';
 export { BaseSensorOperator, PokeReturnValue, type BaseSensorOptions, type SensorMode, type PokeResult } from './sensors/base.ts';
 export { BaseTrigger, TaskDeferred, isFailurePayload, type TriggerEvent, type DeferOptions } from './triggers/base.ts';
+export { DateTimeTrigger, TimeDeltaTrigger } from './triggers/temporal.ts';
+export { TimeDeltaSensor, TimeDeltaSensorAsync, DateTimeSensor, DateTimeSensorAsync, type TimeDeltaSensorOptions, type DateTimeSensorOptions } from './sensors/time.ts';
+export { FileSensor, type FileSensorOptions } from './sensors/file.ts';
+export { HttpSensor, type HttpSensorOptions } from './sensors/http.ts';
+export { _DecoratedSensorOperator, type DecoratedSensorOptions } from './sensors/decorated.ts';
 export { Variable } from './variable.ts';
 export { Connection, BaseHook } from './connection.ts';
 export {

@@ -2,6 +2,7 @@
  * DAG → SerializedDag (the contract in serialized.ts): validate first, then
  * flatten options to JSON (functions dropped, Dates ISO, durations seconds).
  */
+import { BaseSensorOperator } from './sensors/base.ts';
 import type { BaseOperator } from './baseoperator.ts';
 import type { DAG } from './dag.ts';
 import { formatInTimezone } from './dates.ts';
@@ -90,6 +91,7 @@ export function serializeTask(task: BaseOperator): SerializedTask {
     template_ext: [...task.template_ext],
     doc_md: task.doc_md,
     is_empty: task.is_empty,
+    ...(task instanceof BaseSensorOperator ? { sensor_mode: task.mode } : {}),
     fields: toJsonObject(task.serializeFields()),
   };
 }

@@ -4,7 +4,7 @@
  * of its result; XComArg arguments become upstream dependencies and are
  * replaced by their values before fn runs.
  */
-import type { BaseOperatorOptions } from './baseoperator.ts';
+import type { BaseOperator, BaseOperatorOptions } from './baseoperator.ts';
 import type { Context } from './context.ts';
 import { getCurrentDag } from './dag-context.ts';
 import { DagDefinitionError } from './exceptions.ts';
@@ -12,6 +12,8 @@ import { uniqueTaskId } from './ids.ts';
 import { BranchPythonOperator } from './operators/branch.ts';
 import { FunctionOperator, type FunctionOperatorOptions } from './operators/function.ts';
 import { ShortCircuitOperator, type ShortCircuitOperatorOptions } from './operators/short-circuit.ts';
+import type { BaseSensorOptions, PokeResult } from './sensors/base.ts';
+import { _DecoratedSensorOperator } from './sensors/decorated.ts';
 import type { Resolvable, XComArg } from './xcomarg.ts';
 
 export interface TaskOptions extends Omit<BaseOperatorOptions, 'task_id'> {
@@ -49,7 +51,7 @@ export interface ShortCircuitTaskOptions extends TaskOptions {
   ignore_downstream_trigger_rules?: boolean;
 }
 
-type OperatorClass = new (options: FunctionOperatorOptions & ShortCircuitOperatorOptions) => FunctionOperator;
+type OperatorClass = new (options: FunctionOperatorOptions & ShortCircuitOperatorOptions) => BaseOperator;
 
 export type TaskArgs<A extends unknown[]> = { [K in keyof A]: Resolvable<A[K]> };
 
@@ -87,11 +89,18 @@ function shortCircuit<A extends unknown[], R>(fn: (...args: A) => R, options: Sh
   return makeTaskFunction(fn as (...args: any[]) => unknown, options, _ShortCircuitDecoratedOperator);
 }
 
+export interface SensorTaskOptions extends TaskOptions, Omit<BaseSensorOptions, 'task_id'> {}
+
+/** A function that pokes: true (or a PokeReturnValue with is_done) when the condition holds. */
+function sensor<A extends unknown[]>(fn: (...args: A) => PokeResult | Promise<PokeResult>, options: SensorTaskOptions = {}): TaskFunction<A, unknown> {
+  return makeTaskFunction(fn as (...args: any[]) => unknown, options, _DecoratedSensorOperator as unknown as OperatorClass);
+}
+
 /**
  * `task(fn)` is Airflow's `@task`; `task.branch(fn)` and
  * `task.short_circuit(fn)` are `@task.branch` and `@task.short_circuit`.
  */
-export const task = Object.assign(taskFn, { branch, short_circuit: shortCircuit });
+export const task = Object.assign(taskFn, { branch, short_circuit: shortCircuit, sensor });
 
 function makeTaskFunction(
   fn: (...args: any[]) => unknown,

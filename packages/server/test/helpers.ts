@@ -68,7 +68,7 @@ export interface TestStandalone extends RunningComponents {
   close(): Promise<void>;
 }
 
-export async function startStandalone(env: Record<string, string> = {}, which: ComponentSelection = { apiServer: true, scheduler: true, dagProcessor: true }): Promise<TestStandalone> {
+export async function startStandalone(env: Record<string, string> = {}, which: ComponentSelection = { apiServer: true, scheduler: true, dagProcessor: true, triggerer: true }): Promise<TestStandalone> {
   const home = tempHome();
   const dagsFolder = path.join(home, 'dags');
   fs.mkdirSync(dagsFolder, { recursive: true });

@@ -27,6 +27,8 @@ export interface ApiDeps {
   onStateChange?: (dagId: string) => void;
   /** same, for a newly triggered run */
   onRunCreated?: (dagId: string) => void;
+  /** wakes a triggerer in this process when a task defers */
+  onDeferred?: () => void;
 }
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
@@ -48,7 +50,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const sensitive = SensitiveNames.fromConfig(deps.config);
   const xcomStorage = XComObjectStorage.fromConfig(deps.config);
   app.addHook('onClose', async () => xcomStorage.close());
-  registerExecutionApi(app, { pool: deps.pool, cipher, sensitive, xcomStorage, maxXComSize: deps.config.int('core', 'max_xcom_size'), confOverridesParams: deps.config.bool('core', 'dag_run_conf_overrides_params'), onStateChange: deps.onStateChange });
+  registerExecutionApi(app, { pool: deps.pool, cipher, sensitive, xcomStorage, maxXComSize: deps.config.int('core', 'max_xcom_size'), confOverridesParams: deps.config.bool('core', 'dag_run_conf_overrides_params'), onStateChange: deps.onStateChange, onDeferred: deps.onDeferred });
   registerDagRoutes(app, deps.pool, xcomStorage);
   registerDagRunRoutes(app, { pool: deps.pool, config: deps.config, onTrigger: deps.onRunCreated });
   registerVariableRoutes(app, { pool: deps.pool, cipher, sensitive });

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { getConnection } from '../db/sql/connections.ts';
 import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
 import { getDagRun } from '../db/sql/dag-runs.ts';
+import { deferTry, rescheduleTry, sensorProgress } from '../db/sql/deferral.ts';
 import { logEvent } from '../db/sql/event-log.ts';
 import { finishTry, getTiById, heartbeatTry, notifyScheduler, saveRenderedFields, startTry } from '../db/sql/task-instances.ts';
 import { getVariable, setVariable } from '../db/sql/variables.ts';
@@ -29,6 +30,8 @@ export interface ExecutionDeps {
   maxXComSize: number;
   /** in-process shortcut to wake a scheduler living in this process */
   onStateChange?: (dagId: string) => void;
+  /** same, for a triggerer living in this process */
+  onDeferred?: () => void;
 }
 
 /** Room for the {"value": …} envelope and whitespace around a value of the maximum size. */
@@ -87,11 +90,22 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
       },
       max_tries: ti.max_tries,
       dag_run_conf_overrides_params: deps.confOverridesParams,
+      // resuming a deferred task: where, and with what (the trigger's event is in next_kwargs.event)
+      next_method: ti.next_method,
+      next_kwargs: ti.next_kwargs,
+      ...(await sensorFields(ti)),
       prev_data_interval_start_success: prev.rows[0]?.s?.toISOString() ?? null,
       prev_data_interval_end_success: prev.rows[0]?.e?.toISOString() ?? null,
       next_data_interval: next ? { start: next.start.toISOString(), end: next.end.toISOString() } : null,
     };
   });
+
+  // only sensors (mode reschedule) have reschedules; other tasks skip the query
+  const sensorFields = async (ti: Parameters<typeof sensorProgress>[1] & { resumed: boolean }) => {
+    if (!ti.resumed) return {};
+    const p = await sensorProgress(pool, ti);
+    return p.pokes > 0 ? { sensor_started_at: p.started_at?.toISOString() ?? null, sensor_poke_count: p.pokes } : {};
+  };
 
   app.put('/execution/task-instances/:id/heartbeat', async (req, reply) => {
     const id = ownTry(req);
@@ -105,10 +119,43 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
     reply.code(204);
   });
 
+  // a sensor in mode "reschedule" whose condition is not met yet
+  const reschedule = async (id: string, body: { reschedule_date?: unknown }) => {
+    const date = new Date(String(body.reschedule_date));
+    if (typeof body.reschedule_date !== 'string' || Number.isNaN(date.getTime())) throw badRequest('reschedule_date must be an ISO-8601 date');
+    const done = await rescheduleTry(pool, id, date);
+    if (!done) throw conflict('Task instance is not running');
+    await changed(done.dag_id);
+    return { state: done.state };
+  };
+
+  const defer = async (id: string, body: Record<string, unknown>) => {
+    const { classpath, trigger_kwargs, next_method, next_kwargs, trigger_timeout_seconds } = body;
+    if (typeof classpath !== 'string' || !classpath.includes('#')) throw badRequest("classpath must be '<module>#<export>'");
+    if (typeof next_method !== 'string' || !next_method) throw badRequest('next_method must name the method to resume at');
+    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!isObject(trigger_kwargs)) throw badRequest('trigger_kwargs must be an object');
+    if (next_kwargs != null && !isObject(next_kwargs)) throw badRequest('next_kwargs must be an object');
+    if (trigger_timeout_seconds != null && !(typeof trigger_timeout_seconds === 'number' && trigger_timeout_seconds >= 0)) throw badRequest('trigger_timeout_seconds must be a number of seconds');
+    const done = await deferTry(pool, id, {
+      classpath,
+      kwargs: trigger_kwargs as Record<string, unknown>,
+      next_method,
+      next_kwargs: (next_kwargs as Record<string, unknown> | null) ?? null,
+      timeout_seconds: (trigger_timeout_seconds as number | null) ?? null,
+    });
+    if (!done) throw conflict('Task instance is not running');
+    deps.onDeferred?.();
+    await pool.query(`SELECT pg_notify('updraft_triggerer', '')`);
+    return { state: done.state };
+  };
+
   app.patch('/execution/task-instances/:id/state', async (req) => {
     const id = ownTry(req);
     const body = (req.body ?? {}) as { state?: string; fail_without_retry?: boolean };
-    if (!['success', 'failed', 'skipped'].includes(String(body.state))) throw badRequest('state must be success, failed or skipped');
+    if (body.state === 'up_for_reschedule') return reschedule(id, req.body as { reschedule_date?: unknown });
+    if (body.state === 'deferred') return defer(id, req.body as Record<string, unknown>);
+    if (!['success', 'failed', 'skipped'].includes(String(body.state))) throw badRequest('state must be success, failed, skipped, up_for_reschedule or deferred');
     const found = await pool.query<{ dag_id: string; task_id: string; state: string | null; dag_version_id: number }>(
       'SELECT ti.dag_id, ti.task_id, ti.state, r.dag_version_id FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.id = $1',
       [id],

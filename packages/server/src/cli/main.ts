@@ -82,11 +82,12 @@ export function buildCli(): Command {
 
   program
     .command('standalone')
-    .description('Run everything (embedded database, api-server, scheduler, DAG processor) in one process')
+    .description('Run everything (embedded database, api-server, scheduler, DAG processor, triggerer) in one process')
     .option('-p, --port <port>', 'port of the api-server (default [api] port)')
-    .action((o) => serve({ apiServer: true, scheduler: true, dagProcessor: true, lockHome: true, createAdmin: true }, o.port));
+    .action((o) => serve({ apiServer: true, scheduler: true, dagProcessor: true, triggerer: true, lockHome: true, createAdmin: true }, o.port));
   program.command('scheduler').description('Run a scheduler with the local executor').action(() => serve({ scheduler: true }));
   program.command('dag-processor').description('Run the DAG processor').action(() => serve({ dagProcessor: true }));
+  program.command('triggerer').description('Run a triggerer: the triggers of deferred tasks').action(() => serve({ triggerer: true }));
   program
     .command('api-server')
     .description('Run the api-server (REST API, Execution API)')

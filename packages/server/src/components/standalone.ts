@@ -17,6 +17,7 @@ import { findUser, upsertUser } from '../db/sql/users.ts';
 import { LocalExecutor } from '../executors/local.ts';
 import { ensureRunnerBundle } from '../executors/runner-bundle.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { Triggerer } from '../triggerer/triggerer.ts';
 import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { jwtSecret } from '../security/secret.ts';
 import { createLogger } from '../util/logger.ts';
@@ -28,6 +29,7 @@ export interface RunningComponents {
   url: string;
   scheduler: Scheduler | null;
   processor: DagProcessor | null;
+  triggerer: Triggerer | null;
   /** stopEmbedded: also stop the embedded PostgreSQL (standalone does; a lone component leaves it to its siblings) */
   stop(options?: { stopEmbedded?: boolean }): Promise<void>;
 }
@@ -36,6 +38,7 @@ export interface ComponentSelection {
   apiServer?: boolean;
   scheduler?: boolean;
   dagProcessor?: boolean;
+  triggerer?: boolean;
   /** hold $UPDRAFT_HOME/standalone.lock (one standalone per home) */
   lockHome?: boolean;
   /** print the admin password and create the admin user */
@@ -78,9 +81,11 @@ export async function startComponents(config: Config, which: ComponentSelection,
   let scheduler: Scheduler | null = null;
   let processor: DagProcessor | null = null;
   let executor: LocalExecutor | null = null;
+  let triggerer: Triggerer | null = null;
   const stop = async ({ stopEmbedded = !!which.lockHome }: { stopEmbedded?: boolean } = {}) => {
     await app?.close().catch(() => undefined);
     await processor?.stop().catch(() => undefined);
+    await triggerer?.stop().catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
     await executor?.stop().catch(() => undefined);
     // A component run on its own (scheduler, api-server…) shares the embedded
@@ -100,7 +105,7 @@ export async function startComponents(config: Config, which: ComponentSelection,
     const wake = () => scheduler?.wake();
     const wakeForRun = () => scheduler?.wake(true);
     if (which.apiServer) {
-      app = buildApp({ pool: db.pool, config, secret, onStateChange: wake, onRunCreated: wakeForRun });
+      app = buildApp({ pool: db.pool, config, secret, onStateChange: wake, onRunCreated: wakeForRun, onDeferred: () => triggerer?.wake() });
       try {
         await app.listen({ host: config.str('api', 'host'), port });
       } catch (err) {
@@ -121,7 +126,18 @@ export async function startComponents(config: Config, which: ComponentSelection,
       scheduler = new Scheduler({ pool: db.pool, config, executor, secret, apiUrl: url, log: createLogger('scheduler', level), wokenInProcess: !!app });
       await scheduler.start();
     }
-    return { db, app, url, scheduler, processor, stop };
+    if (which.triggerer) {
+      triggerer = new Triggerer({
+        pool: db.pool,
+        log: createLogger('triggerer', level),
+        capacity: config.int('triggerer', 'capacity'),
+        pollSeconds: config.float('triggerer', 'job_heartbeat_sec'),
+        heartbeatTimeoutSeconds: config.float('scheduler', 'task_instance_heartbeat_timeout'),
+        onResume: () => scheduler?.wake(),
+      });
+      await triggerer.start();
+    }
+    return { db, app, url, scheduler, processor, triggerer, stop };
   } catch (err) {
     await stop();
     throw err;

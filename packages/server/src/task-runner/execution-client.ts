@@ -63,6 +63,20 @@ export interface StartResponse {
   prev_data_interval_end_success: string | null;
   /** the data interval of the scheduled run after this one; absent or null when there is none */
   next_data_interval?: { start: string; end: string } | null;
+  /** a deferred task resumes here (null: a normal start); next_kwargs.event is the trigger's event */
+  next_method?: string | null;
+  next_kwargs?: Record<string, unknown> | null;
+  /** a rescheduled sensor: when its first poke of this try started, and how many pokes came before */
+  sensor_started_at?: string | null;
+  sensor_poke_count?: number;
+}
+
+export interface DeferRequest {
+  classpath: string;
+  trigger_kwargs: Record<string, unknown>;
+  next_method: string;
+  next_kwargs: Record<string, unknown> | null;
+  trigger_timeout_seconds: number | null;
 }
 
 export interface XComEntry {
@@ -129,6 +143,12 @@ export class ExecutionClient {
   }
   finish(tiId: string, state: 'success' | 'skipped' | 'failed', failWithoutRetry = false): Promise<unknown> {
     return this.call('PATCH', `/execution/task-instances/${tiId}/state`, { state, fail_without_retry: failWithoutRetry });
+  }
+  reschedule(tiId: string, rescheduleDate: Date): Promise<unknown> {
+    return this.call('PATCH', `/execution/task-instances/${tiId}/state`, { state: 'up_for_reschedule', reschedule_date: rescheduleDate.toISOString() });
+  }
+  defer(tiId: string, request: DeferRequest): Promise<unknown> {
+    return this.call('PATCH', `/execution/task-instances/${tiId}/state`, { state: 'deferred', ...request });
   }
   /** Skips task instances downstream of this try's task in its run (only those with no state yet). */
   async skipDownstream(tiId: string, taskIds: string[]): Promise<void> {

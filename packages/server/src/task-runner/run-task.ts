@@ -5,10 +5,20 @@
  * touches the database.
  */
 import os from 'node:os';
-import { AirflowFailException, AirflowSkipException, type BaseOperator, type Context, setCurrentContext } from '@updraft/sdk';
+import {
+  AirflowException,
+  AirflowFailException,
+  AirflowRescheduleException,
+  AirflowSkipException,
+  type BaseOperator,
+  type Context,
+  durationToSeconds,
+  setCurrentContext,
+  TaskDeferred,
+} from '@updraft/sdk';
 import { setTaskRuntime } from '@updraft/sdk/runtime';
 import type { Workload } from '../executors/workload.ts';
-import { ExecutionApiError, ExecutionClient, type StartResponse } from './execution-client.ts';
+import { type DeferRequest, ExecutionApiError, ExecutionClient, type StartResponse } from './execution-client.ts';
 import { importDagFile } from './load-dag.ts';
 import { TaskLookups } from './lookups.ts';
 import { renderTemplateFields } from './render-fields.ts';
@@ -17,7 +27,7 @@ import { buildContext } from './task-context.ts';
 import type { TaskLog } from './task-log.ts';
 import { taskRuntime } from './task-runtime.ts';
 
-export type TryResult = 'success' | 'skipped' | 'failed' | 'failed_no_retry' | 'not_started' | 'stopped_externally';
+export type TryResult = 'success' | 'skipped' | 'failed' | 'failed_no_retry' | 'not_started' | 'stopped_externally' | 'up_for_reschedule' | 'deferred';
 
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
@@ -38,6 +48,24 @@ async function withTimeout<T>(promise: Promise<T>, seconds: number | null, onTim
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * execute(), or for a deferred task whose trigger fired, the method it asked to
+ * resume at, called (context, event, kwargs). "__fail__" is how the triggerer
+ * and the scheduler say the trigger failed or timed out.
+ */
+function executeOrResume(task: BaseOperator, context: Context, start: StartResponse): unknown {
+  if (!start.next_method) return task.execute(context);
+  const { event, ...kwargs } = start.next_kwargs ?? {};
+  if (start.next_method === '__fail__') {
+    const error = (kwargs as { error?: string }).error ?? 'the trigger failed';
+    throw new AirflowException(error === 'Trigger/execution timeout' ? 'TaskDeferralTimeout: the trigger did not fire before the deferral timeout' : `Trigger failure: ${error}`);
+  }
+  const method = (task as unknown as Record<string, unknown>)[start.next_method];
+  if (typeof method !== 'function') throw new AirflowException(`Task '${task.task_id}' has no method '${start.next_method}' to resume at`);
+  context.ti.log.info(`Resuming after deferral at ${start.next_method}()`);
+  return method.call(task, context, event, kwargs);
 }
 
 async function runCallbacks(task: BaseOperator, name: string, context: Context, log: Context['log']) {
@@ -89,6 +117,7 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
   let context: Context | null = null;
   let task: BaseOperator | null = null;
   let outcome: TryResult;
+  let pause: { kind: 'reschedule'; date: Date } | { kind: 'defer'; request: DeferRequest } | null = null;
   try {
     const dags = await importDagFile(w.dag_file);
     const dag = dags.find((d) => d.dag_id === w.dag_id);
@@ -100,8 +129,8 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
     // what the UI shows must not reveal the secrets the templates read (Airflow redacts them too)
     await client.renderedFields(w.ti_id, secretsMasker.redactValue(JSON.parse(JSON.stringify(rendered ?? {}))));
     setCurrentContext(context);
-    await runCallbacks(task, 'on_execute_callback', context, log);
-    const result = await withTimeout(Promise.resolve(task.execute(context)), w.execution_timeout_seconds, () =>
+    if (!start.next_method) await runCallbacks(task, 'on_execute_callback', context, log);
+    const result = await withTimeout(Promise.resolve(executeOrResume(task, context, start)), w.execution_timeout_seconds, () =>
       abort.abort(new Error('execution_timeout')),
     );
     if (stoppedExternally) throw new Error('task instance state changed externally');
@@ -116,7 +145,25 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
     outcome = 'success';
     log.info(`Marking task as SUCCESS. dag_id=${w.dag_id}, task_id=${w.task_id}, run_id=${w.run_id}`);
   } catch (err) {
-    if (err instanceof AirflowSkipException) {
+    if (err instanceof AirflowRescheduleException && !stoppedExternally) {
+      pause = { kind: 'reschedule', date: err.reschedule_date };
+      outcome = 'up_for_reschedule';
+      log.info(`Rescheduling task, marking task as UP_FOR_RESCHEDULE (next poke at ${err.reschedule_date.toISOString()})`);
+    } else if (err instanceof TaskDeferred && !stoppedExternally) {
+      const [classpath, kwargs] = err.trigger.serialize();
+      pause = {
+        kind: 'defer',
+        request: {
+          classpath,
+          trigger_kwargs: kwargs,
+          next_method: err.method_name,
+          next_kwargs: err.kwargs,
+          trigger_timeout_seconds: err.timeout == null ? null : durationToSeconds(err.timeout),
+        },
+      };
+      outcome = 'deferred';
+      log.info(`Pausing task as DEFERRED. dag_id=${w.dag_id}, task_id=${w.task_id}, run_id=${w.run_id} (trigger ${classpath})`);
+    } else if (err instanceof AirflowSkipException) {
       outcome = 'skipped';
       log.info(`Skipping task: ${err.message}`);
     } else {
@@ -129,6 +176,17 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
   }
 
   if (stoppedExternally) return 'stopped_externally';
+  if (pause) {
+    // not finished: the try goes on later (no callbacks yet, Airflow runs them at the real end)
+    try {
+      if (pause.kind === 'reschedule') await client.reschedule(w.ti_id, pause.date);
+      else await client.defer(w.ti_id, pause.request);
+    } catch (err) {
+      if (err instanceof ExecutionApiError && err.status === 409) return 'stopped_externally';
+      throw err;
+    }
+    return outcome;
+  }
   if (task && context) {
     const willRetry = outcome === 'failed' && w.try_number <= start.max_tries;
     const callback = {

@@ -88,6 +88,8 @@ export function buildContext(dag: DAG, task: BaseOperator, w: TryIdentity, start
     data_interval_end: toDate(run.data_interval_end),
     prev_data_interval_start_success: toDate(start.prev_data_interval_start_success),
     prev_data_interval_end_success: toDate(start.prev_data_interval_end_success),
+    sensor_started_at: start.sensor_started_at ?? null,
+    sensor_poke_count: start.sensor_poke_count ?? 0,
     next_data_interval: start.next_data_interval ? { start: new Date(start.next_data_interval.start), end: new Date(start.next_data_interval.end) } : null,
     params: resolveParams(dag, run.conf, start.dag_run_conf_overrides_params ?? true),
     var: variables,

@@ -49,6 +49,12 @@ export interface TaskInstanceRow {
   next_retry_at: Date | null;
   rendered_fields: Record<string, unknown> | null;
   note: string | null;
+  keep_try: boolean;
+  reschedule_date: Date | null;
+  trigger_id: string | null;
+  trigger_timeout: Date | null;
+  next_method: string | null;
+  next_kwargs: Record<string, unknown> | null;
 }
 
 export interface TiKey {
@@ -155,8 +161,14 @@ export async function queueTis(db: Queryable, ids: string[], jobId: number): Pro
   if (ids.length === 0) return [];
   const r = await db.query<TaskInstanceRow & { dag_version_id: number }>(
     `UPDATE task_instance ti SET
-       state = 'queued', id = fresh.new_id, try_number = ti.try_number + 1, queued_dttm = now(),
-       queued_by_job_id = $2, start_date = NULL, end_date = NULL, duration = NULL,
+       state = 'queued', id = fresh.new_id, queued_dttm = now(), queued_by_job_id = $2,
+       -- a rescheduled sensor or a resumed deferred task continues its try; anything else starts a new, clean one
+       try_number = ti.try_number + CASE WHEN ti.keep_try THEN 0 ELSE 1 END,
+       start_date = CASE WHEN ti.keep_try THEN ti.start_date END,
+       next_method = CASE WHEN ti.keep_try THEN ti.next_method END,
+       next_kwargs = CASE WHEN ti.keep_try THEN ti.next_kwargs END,
+       keep_try = false, reschedule_date = NULL, trigger_id = NULL, trigger_timeout = NULL,
+       end_date = NULL, duration = NULL,
        hostname = NULL, pid = NULL, last_heartbeat_at = NULL, next_retry_at = NULL, rendered_fields = NULL
      FROM (SELECT unnest($1::uuid[]) AS old_id, unnest($3::uuid[]) AS new_id) AS fresh, dag_run r
      WHERE ti.id = fresh.old_id AND ti.state = 'scheduled' AND r.dag_id = ti.dag_id AND r.run_id = ti.run_id
@@ -166,12 +178,16 @@ export async function queueTis(db: Queryable, ids: string[], jobId: number): Pro
   return r.rows;
 }
 
-/** queued → running, by the task process itself (through the Execution API). */
-export async function startTry(db: Queryable, id: string, hostname: string, pid: number): Promise<TaskInstanceRow | null> {
-  const r = await db.query<TaskInstanceRow>(
-    `UPDATE task_instance SET state = 'running', start_date = now(), hostname = $2, pid = $3, last_heartbeat_at = now()
+/**
+ * queued → running, by the task process itself (through the Execution API).
+ * `resumed`: the try started before (a rescheduled sensor, a deferred task
+ * whose trigger fired) and keeps its start_date.
+ */
+export async function startTry(db: Queryable, id: string, hostname: string, pid: number): Promise<(TaskInstanceRow & { resumed: boolean }) | null> {
+  const r = await db.query<TaskInstanceRow & { resumed: boolean }>(
+    `UPDATE task_instance SET state = 'running', start_date = coalesce(start_date, now()), hostname = $2, pid = $3, last_heartbeat_at = now()
      WHERE id = $1 AND state = 'queued'
-     RETURNING *`,
+     RETURNING *, start_date <> now() AS resumed`,
     [id, hostname, pid],
   );
   return r.rows[0] ?? null;
@@ -233,11 +249,12 @@ export async function finishTry(
   return r.rows[0] ?? null;
 }
 
-/** up_for_retry whose delay has passed → scheduled. */
+/** up_for_retry whose delay has passed, and sensors whose next poke is due → scheduled. */
 export async function scheduleDueRetries(db: Queryable): Promise<number> {
   const r = await db.query(
     `UPDATE task_instance SET state = 'scheduled', scheduled_dttm = now()
-     WHERE state = 'up_for_retry' AND next_retry_at <= now()`,
+     WHERE (state = 'up_for_retry' AND next_retry_at <= now())
+        OR (state = 'up_for_reschedule' AND reschedule_date <= now())`,
   );
   return r.rowCount ?? 0;
 }
