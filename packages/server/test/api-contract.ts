@@ -156,3 +156,20 @@ export class ContractClient {
 export function specOperations(contract: Contract): { operationId: string; method: string; path: string }[] {
   return contract.api.router.getOperations().map((o) => ({ operationId: o.operationId as string, method: o.method, path: o.path }));
 }
+
+/** Everything a refused API call could have changed, to compare before and after. */
+export async function dbSnapshot(pool: { query: (sql: string) => Promise<{ rows: unknown[] }> }) {
+  const q = async (sql: string) => (await pool.query(sql)).rows;
+  return {
+    dags: await q('SELECT dag_id, is_paused FROM dag ORDER BY dag_id'),
+    runs: await q('SELECT dag_id, run_id, state, note FROM dag_run ORDER BY id'),
+    tis: await q('SELECT dag_id, run_id, task_id, map_index, state, note FROM task_instance ORDER BY 1, 2, 3, 4'),
+    variables: await q('SELECT key, val, description FROM variable ORDER BY key'),
+    connections: await q('SELECT conn_id, conn_type, host FROM connection ORDER BY conn_id'),
+    pools: await q('SELECT pool, slots, description FROM slot_pool ORDER BY pool'),
+    users: await q('SELECT username, roles, password_hash FROM users ORDER BY username'),
+    xcom: await q('SELECT dag_id, run_id, task_id, map_index, key FROM xcom ORDER BY 1, 2, 3, 4, 5'),
+    // logins write their own audit rows; anything else would be a change
+    log: await q("SELECT count(*)::int AS n FROM log WHERE event NOT LIKE 'login%'"),
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * `updraft users create | list | delete | reset-password`, as Airflow's. A
+ * `updraft users create | list | delete | reset-password | add-role | remove-role`, as Airflow's. A
  * component run on its own (api-server on a fleet) has no standalone to create
  * `admin`: this is how operators add accounts. Passwords come from --password,
  * or from standard input with --password-stdin, never echoed back.
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config/config.ts';
 import { logEvent } from '../db/sql/event-log.ts';
-import { createUser, deleteUser, listUsers, resetPassword, ROLES } from '../db/sql/users.ts';
+import { addRole, createUser, deleteUser, listUsers, removeRole, resetPassword, ROLES, type Role } from '../db/sql/users.ts';
 import { CliError } from './errors.ts';
 import { type OutputFormat, printRows } from './output.ts';
 import { cliUser } from './secrets.ts';
@@ -23,7 +23,7 @@ function password(o: { password?: string; passwordStdin?: boolean }): string {
   return value;
 }
 
-function role(value: string): string {
+function role(value: string): Role {
   const found = ROLES.find((r) => r.toLowerCase() === value.toLowerCase());
   if (!found) throw new CliError(`Unknown role '${value}': choose one of ${ROLES.join(', ')}`);
   return found;
@@ -37,15 +37,17 @@ export function registerUserCommands(program: Command, config: () => Config) {
     .requiredOption('-u, --username <name>', 'user name')
     .option('-r, --role <role>', `one of ${ROLES.join(', ')}`, 'Viewer')
     .option('-e, --email <email>', 'e-mail address')
+    .option('-f, --firstname <name>', 'first name')
+    .option('-l, --lastname <name>', 'last name')
     .option('-p, --password <password>', 'password (prefer --password-stdin: a command line is visible to others)')
     .option('--password-stdin', 'read the password from standard input')
     .action(async (o) => {
-      const user = { username: String(o.username).trim(), role: role(o.role), email: o.email ?? null, password: password(o) };
+      const user = { username: String(o.username).trim(), roles: [role(o.role)], email: o.email ?? null, password: password(o), first_name: o.firstname ?? '', last_name: o.lastname ?? '' };
       if (!/^[\w.@+-]{1,128}$/.test(user.username)) throw new CliError(`User name '${user.username}' may only contain letters, digits and _ . @ + -`);
       await withDb(config(), async (db) => {
         if (!(await createUser(db.pool, user))) throw new CliError(`User '${user.username}' already exists (use \`updraft users reset-password\` to change the password)`);
-        await logEvent(db.pool, { event: 'cli_users_create', owner: cliUser(), extra: { username: user.username, role: user.role } });
-        process.stdout.write(`User '${user.username}' created with role ${user.role}\n`);
+        await logEvent(db.pool, { event: 'cli_users_create', owner: cliUser(), extra: { username: user.username, roles: user.roles } });
+        process.stdout.write(`User '${user.username}' created with role ${user.roles[0]}\n`);
       });
     });
   users
@@ -53,7 +55,14 @@ export function registerUserCommands(program: Command, config: () => Config) {
     .description('List users')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
     .action(async (o) => {
-      await withDb(config(), async (db) => printRows(await listUsers(db.pool), o.output as OutputFormat, ['id', 'username', 'role', 'email']));
+      await withDb(config(), async (db) => {
+        const { users: rows } = await listUsers(db.pool);
+        printRows(
+          rows.map((u) => ({ id: Number(u.id), username: u.username, role: u.roles.join(','), email: u.email, first_name: u.first_name, last_name: u.last_name })),
+          o.output as OutputFormat,
+          ['id', 'username', 'role', 'email'],
+        );
+      });
     });
   users
     .command('delete')
@@ -80,4 +89,23 @@ export function registerUserCommands(program: Command, config: () => Config) {
         process.stdout.write(`Password of '${o.username}' changed\n`);
       });
     });
+  for (const [name, change, verb] of [
+    ['add-role', addRole, 'added to'],
+    ['remove-role', removeRole, 'removed from'],
+  ] as const) {
+    users
+      .command(name)
+      .description(name === 'add-role' ? 'Give a user a role' : 'Take a role from a user')
+      .requiredOption('-u, --username <name>', 'user name')
+      .requiredOption('-r, --role <role>', `one of ${ROLES.join(', ')}`)
+      .action(async (o) => {
+        const r = role(o.role);
+        await withDb(config(), async (db) => {
+          const user = await change(db.pool, o.username, r);
+          if (!user) throw new CliError(`User '${o.username}' does not exist`);
+          await logEvent(db.pool, { event: `cli_users_${name.replace('-', '_')}`, owner: cliUser(), extra: { username: o.username, role: r } });
+          process.stdout.write(`Role ${r} ${verb} '${o.username}' (roles now: ${user.roles.join(', ') || 'none'})\n`);
+        });
+      });
+  }
 }

@@ -1,14 +1,19 @@
 /**
- * Bearer tokens. Users get one from POST /auth/token; each task try gets one
- * from the scheduler that is valid for that try only (its task instance id
- * changes with every try, and the token names it).
+ * Bearer tokens. Users get one from POST /auth/token (or /auth/token/cli);
+ * each task try gets one from the scheduler that is valid for that try only
+ * (its task instance id changes with every try, and the token names it).
  */
 import { jwtVerify, SignJWT } from 'jose';
 
 export interface UserClaims {
   kind: 'user';
   sub: string;
+  /** the highest role when the token was issued; requests use the user's roles as stored now */
   role: string;
+  /** users.id: a token of a deleted (or deleted and re-created) user matches no row and is refused */
+  uid?: number;
+  /** issued at, seconds (set by signToken) */
+  iat?: number;
 }
 
 export interface TaskClaims {

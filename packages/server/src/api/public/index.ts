@@ -1,12 +1,15 @@
 /**
  * The rest of the public REST API v2 and its cross-cutting rules (error
- * shapes, roles, CORS, body size, OpenAPI document), registered in one call
+ * shapes, login, CORS, body size, OpenAPI document), registered in one call
  * from app.ts so that adding an endpoint does not touch the app's wiring.
  */
 import type { FastifyInstance } from 'fastify';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
 import type { ApiDeps } from '../app.ts';
+import { registerLoginRoutes } from '../auth.ts';
 import { registerValidationErrorShape } from '../errors.ts';
+import { registerHttpPolicy } from '../http-policy.ts';
+import { registerOpenApi } from '../openapi.ts';
 import { registerComponentRoutes } from './components.ts';
 import { registerConfigRoutes } from './config.ts';
 import { registerDagMetadataRoutes } from './dag-metadata.ts';
@@ -15,9 +18,12 @@ import { registerEventLogRoutes } from './event-logs.ts';
 import { registerLogRoutes } from './logs.ts';
 import { registerPoolRoutes } from './pools.ts';
 import { registerTaskInstanceListRoutes } from './task-instance-lists.ts';
+import { registerUserRoutes } from './users.ts';
 
 export function registerPublicApi(app: FastifyInstance, deps: ApiDeps, storage: XComObjectStorage) {
   registerValidationErrorShape(app);
+  registerHttpPolicy(app, deps.config);
+  registerLoginRoutes(app, { pool: deps.pool, secret: deps.secret, config: deps.config });
   registerLogRoutes(app, { pool: deps.pool, config: deps.config });
   registerPoolRoutes(app, deps.pool);
   registerEventLogRoutes(app, deps.pool);
@@ -26,4 +32,6 @@ export function registerPublicApi(app: FastifyInstance, deps: ApiDeps, storage: 
   registerDagRunListRoutes(app, { pool: deps.pool, storage });
   registerTaskInstanceListRoutes(app, deps.pool);
   registerComponentRoutes(app, deps.pool);
+  registerUserRoutes(app, deps.pool);
+  registerOpenApi(app);
 }
