@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BaseTrigger } from '@updraft/sdk';
+import { installSdkResolver } from '../task-runner/sdk-resolver.ts';
 
 export async function loadTrigger(classpath: string, kwargs: Record<string, unknown>, dagFile: string | null): Promise<BaseTrigger> {
   const hash = classpath.lastIndexOf('#');
@@ -24,6 +25,8 @@ export async function loadTrigger(classpath: string, kwargs: Record<string, unkn
 }
 
 async function importModule(specifier: string, dagFile: string | null): Promise<unknown> {
+  // a trigger file next to the DAG imports @updraft/sdk like the DAG does
+  installSdkResolver();
   if (path.isAbsolute(specifier)) return import(pathToFileURL(specifier).href);
   try {
     return await import(specifier);
