@@ -3,8 +3,8 @@
  * their state in the selected run and refreshed while it runs, task groups
  * that fold, zoom and pan. Clicking a task opens its task instance panel.
  */
-import { memo, useEffect, useMemo, useState } from 'react';
-import { Background, Controls, Handle, MiniMap, Position, ReactFlow, ReactFlowProvider, useNodesInitialized, useNodesState, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { Background, Controls, Handle, MiniMap, Position, ReactFlow, ReactFlowProvider, useNodesState, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { enc } from '../api.ts';
 import { DagTree, groupLabel, summaryState, type TaskGroup, type TaskNode } from '../dag-tree.ts';
@@ -52,6 +52,10 @@ const GroupBox = memo(function GroupBox({ data }: NodeProps<Node<TaskData>>) {
 });
 
 const nodeTypes = { task: TaskBox, group: GroupBox };
+const HANDLES = [
+  { type: 'target' as const, position: Position.Left, x: 0, y: NODE_HEIGHT / 2, width: 1, height: 1 },
+  { type: 'source' as const, position: Position.Right, x: NODE_WIDTH - 1, y: NODE_HEIGHT / 2, width: 1, height: 1 },
+];
 
 interface TiRow {
   task_id: string;
@@ -66,12 +70,15 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
   // the run's final state arrives with the grid poll: fetch the instances once more then
   const { reload: reloadTis } = tis;
   useEffect(() => reloadTis(), [run?.state, reloadTis]);
-  const tree = useMemo(() => (structure.data ? new DagTree(structure.data.tasks, structure.data.task_groups) : null), [structure.data]);
+  const tree = useMemo(() => {
+    if (!structure.data) return null;
+    performance.mark('updraft:graph-structure');
+    return new DagTree(structure.data.tasks, structure.data.task_groups);
+  }, [structure.data]);
   const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
   const [layout, setLayout] = useState<{ nodes: Node<TaskData>[]; edges: Edge[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const flow = useReactFlow();
-  const initialized = useNodesInitialized();
 
   // layout depends on the structure and the folded groups only, never on states
   useEffect(() => {
@@ -92,7 +99,10 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
               type: expandedGroup ? 'group' : 'task',
               position: { x: c.x ?? 0, y: c.y ?? 0 },
               ...(parent ? { parentId: parent, extent: 'parent' as const } : {}),
-              style: expandedGroup ? { width: c.width, height: c.height } : { width: NODE_WIDTH, height: NODE_HEIGHT },
+              // sizes and handle places given, so React Flow draws at once instead of measuring 1,000 nodes first
+              width: expandedGroup ? c.width : NODE_WIDTH,
+              height: expandedGroup ? c.height : NODE_HEIGHT,
+              handles: expandedGroup ? [] : HANDLES,
               data: { label: isGroup ? groupLabel(c.id.slice(6)) : c.id, sub: '', state: null, selected: false, group: isGroup && !expandedGroup ? c.id.slice(6) : undefined },
               draggable: false,
               connectable: false,
@@ -153,8 +163,11 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
     if (painted) setNodes((current) => current.map((n) => (painted.has(n.id) ? { ...n, data: painted.get(n.id)! } : n)));
   }, [painted, setNodes]);
 
+  // a new layout is fitted into view once React Flow has its nodes (their sizes are known up front)
+  const fitted = useRef<unknown>(null);
   useEffect(() => {
-    if (!initialized || !layout) return;
+    if (!layout || fitted.current === layout || nodes.length !== layout.nodes.length) return;
+    fitted.current = layout;
     const big = layout.nodes.length > 300;
     flow.fitView({ padding: 0.1, maxZoom: 1, minZoom: big ? 0.4 : 0.05, duration: 0 }).then(() =>
       requestAnimationFrame(() => {
@@ -162,7 +175,7 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
         performance.mark('updraft:graph-drawn');
       }),
     );
-  }, [initialized, layout, flow]);
+  }, [layout, nodes, flow]);
 
   const onNodeClick = (_: unknown, node: Node<TaskData>) => {
     if (node.id.startsWith('group:')) {

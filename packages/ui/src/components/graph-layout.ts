@@ -22,10 +22,12 @@ export function buildLayoutInput(tree: DagTree, collapsed: Set<string>): LayoutI
     const containerId = row.kind === 'task' ? row.task.task_group_id ?? '' : tree.parentGroup(row.id) ?? '';
     const container = containers.get(containerId) ?? root;
     if (containerId) parents.set(row.kind === 'task' ? row.id : `group:${row.id}`, `group:${containerId}`);
+    // the row order as positions: the INTERACTIVE crossing minimisation of large DAGs keeps it
+    const order = { x: 0, y: container.children!.length * NODE_HEIGHT };
     if (row.kind === 'task') {
-      container.children!.push({ id: row.id, width: NODE_WIDTH, height: NODE_HEIGHT });
+      container.children!.push({ id: row.id, width: NODE_WIDTH, height: NODE_HEIGHT, ...order });
     } else if (row.collapsed) {
-      container.children!.push({ id: `group:${row.id}`, width: NODE_WIDTH, height: NODE_HEIGHT });
+      container.children!.push({ id: `group:${row.id}`, width: NODE_WIDTH, height: NODE_HEIGHT, ...order });
     } else {
       const node: ElkNode = { id: `group:${row.id}`, children: [], layoutOptions: { 'elk.padding': '[top=32,left=12,bottom=12,right=12]' } };
       container.children!.push(node);
@@ -52,8 +54,18 @@ export function buildLayoutInput(tree: DagTree, collapsed: Set<string>): LayoutI
     'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
     'elk.layered.spacing.nodeNodeBetweenLayers': '60',
     'elk.spacing.nodeNode': '16',
-    // large DAGs: a cheaper crossing and placement pass (measured: ~3× faster on 1,000 tasks, still readable)
-    ...(big ? { 'elk.layered.thoroughness': '1', 'elk.layered.nodePlacement.strategy': 'LINEAR_SEGMENTS', 'elk.layered.crossingMinimization.greedySwitch.type': 'OFF' } : {}),
+    // Large DAGs: longest-path layering and the tasks' own (topological) order within a layer
+    // instead of network-simplex layering and crossing minimisation: on 1,000 tasks ELK's first
+    // layout drops from ~1.6 s to ~0.8 s (bench/ui.ts), and the author's order reads well.
+    ...(big
+      ? {
+          'elk.layered.layering.strategy': 'LONGEST_PATH',
+          'elk.layered.crossingMinimization.strategy': 'INTERACTIVE',
+          'elk.layered.crossingMinimization.greedySwitch.type': 'OFF',
+          'elk.layered.thoroughness': '1',
+          'elk.edgeRouting': 'POLYLINE',
+        }
+      : {}),
   };
   return { graph: root, parents, edges };
 }
@@ -62,7 +74,8 @@ let worker: Worker | null = null;
 let nextId = 0;
 const pending = new Map<number, { resolve(n: ElkNode): void; reject(e: Error): void }>();
 
-export function layoutInWorker(graph: ElkNode): Promise<ElkNode> {
+/** Starts the layout worker (loading and warming ELK) ahead of the first layout; the DAG page calls it on open. */
+export function startLayoutWorker(): Worker {
   if (!worker) {
     worker = new Worker(new URL('./graph-layout.worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (e: MessageEvent<{ id: number; layout?: ElkNode; error?: string }>) => {
@@ -72,10 +85,15 @@ export function layoutInWorker(graph: ElkNode): Promise<ElkNode> {
       else p?.resolve(e.data.layout!);
     };
   }
+  return worker;
+}
+
+export function layoutInWorker(graph: ElkNode): Promise<ElkNode> {
+  const w = startLayoutWorker();
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    worker!.postMessage({ id, graph });
+    w.postMessage({ id, graph });
   });
 }
 

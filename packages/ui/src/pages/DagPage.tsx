@@ -1,5 +1,5 @@
 /** One DAG: header with its switch and Trigger, tabs, and the task instance panel beside Grid and Graph. */
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Icon } from '../components/icons.tsx';
 import { api, enc } from '../api.ts';
 import { ErrorBox, Loading, Switch } from '../components/common.tsx';
@@ -10,6 +10,7 @@ import { Gantt } from '../components/Gantt.tsx';
 import { CodeView } from '../components/CodeView.tsx';
 import { DagDetails } from '../components/DagDetails.tsx';
 import { RunsTable } from '../components/RunsTable.tsx';
+import { startLayoutWorker } from '../components/graph-layout.ts';
 import { TaskPanel } from '../components/TaskPanel.tsx';
 import { useApi } from '../hooks.ts';
 import { Link, navigate, withQuery } from '../router.tsx';
@@ -35,6 +36,8 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
   const grid = useApi<GridData>(`/ui/dags/${enc(dagId)}/grid?limit=25`, { pollMs: gridActive ? 2000 : 15_000 });
   const active = !!grid.data?.runs.some((r) => ACTIVE_STATES.has(r.state));
   if (active !== gridActive && grid.data) setGridActive(active);
+  // the Graph's layout worker loads ELK in the background while the page fetches its data
+  useEffect(() => void startLayoutWorker(), []);
   const [triggering, setTriggering] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const runs = grid.data?.runs ?? [];

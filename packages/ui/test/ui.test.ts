@@ -1,0 +1,252 @@
+/**
+ * End-to-end tests of the web UI in real headless Chromium against a real
+ * standalone (embedded PostgreSQL, scheduler, task processes): the steps of
+ * the reference walkthroughs, each checked in the page and in the API.
+ * Screenshots of the main pages go to packages/ui/test/artifacts/.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ADMIN_PASSWORD, startStandalone, waitFor, type TestStandalone } from '../../server/test/helpers.ts';
+import { chromiumMissing, launch, openPage, screenshot, signIn } from './browser.ts';
+
+const skip = chromiumMissing() ?? false;
+if (skip) console.log(skip);
+
+let s: TestStandalone;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let runId = '';
+
+const DEMO = `import { DAG, BashOperator, Param, task } from '@updraft/sdk';
+export default new DAG(
+  {
+    dag_id: 'ui_demo', schedule: '0 * * * *', start_date: '2024-01-01', catchup: false, tags: ['demo', 'ui'],
+    description: 'walkthrough of the UI',
+    params: { greeting: new Param('hi', { type: 'string', description: 'what extract says' }), color: new Param('red', { enum: ['red', 'green'] }), count: new Param(2, { type: 'integer' }) },
+  },
+  () => {
+    const extract = new BashOperator({ task_id: 'extract', bash_command: "echo 'greeting={{ dag_run.conf[\\"greeting\\"] }}' && echo done" });
+    const transform = task(function transform() { console.log('transforming'); return { rows: 3 }; })();
+    const load = new BashOperator({ task_id: 'load', bash_command: 'echo loaded' });
+    extract.then(transform);
+    transform.then(load);
+  },
+);
+`;
+
+before(async () => {
+  if (skip) return;
+  s = await startStandalone({ UPDRAFT__WEBSERVER__DEFAULT_UI_TIMEZONE: 'America/New_York' });
+  s.writeDag('ui_demo.ts', DEMO);
+  s.writeDag('broken_dag.ts', "import { DAG } from '@updraft/sdk';\nexport default new DAG({ dag_id: 'broken' }, () => { throw new Error('broken on purpose for the banner'); });\n");
+  await s.waitForDag('ui_demo');
+  await waitFor(async () => (await s.api('GET', '/api/v2/importErrors')).body.total_entries > 0, 15_000, 'the import error');
+  browser = await launch();
+  ({ page, errors } = await openPage(browser));
+});
+
+after(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+test('the app is served at / and deep links, while API paths keep their JSON 404 and /ui/ needs a token', { skip }, async () => {
+  for (const url of ['/', '/dags/ui_demo/graph?run_id=x&task_id=extract', '/admin/variables']) {
+    const res = await fetch(`${s.url}${url}`);
+    assert.equal(res.status, 200, url);
+    assert.match(await res.text(), /<div id="root">/);
+  }
+  const missing = await s.api('GET', '/api/v2/no_such_thing');
+  assert.equal(missing.status, 404);
+  assert.match(missing.body.detail, /Not Found/);
+  assert.equal((await fetch(`${s.url}/ui/config`)).status, 401);
+  const bad = await s.api('GET', '/ui/dags/ui_demo/grid?limit=0');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.detail, /limit/);
+});
+
+test('login: a wrong password is refused with a message, the right one opens the DAG list', { skip }, async () => {
+  await page.goto(`${s.url}/`);
+  await page.fill('input[name=password]', 'wrong');
+  await page.click('button[type=submit]');
+  await page.getByRole('alert').filter({ hasText: 'Invalid username or password' }).waitFor();
+  await signIn(page, s.url, ADMIN_PASSWORD);
+  await page.locator('tr[data-dag-id=ui_demo]').waitFor();
+  assert.match(await page.locator('tr[data-dag-id=ui_demo]').innerText(), /airflow[\s\S]*At minute 0|0 \* \* \* \*/);
+  await screenshot(page, '01-dag-list');
+});
+
+test('a broken DAG file shows the Broken DAG banner with its file and error', { skip }, async () => {
+  const banner = page.getByRole('alert', { name: 'Broken DAGs' });
+  await banner.waitFor();
+  const text = await banner.innerText();
+  assert.match(text, /broken_dag\.ts/);
+  assert.match(text, /broken on purpose for the banner/);
+});
+
+test('switch a DAG on from the list', { skip }, async () => {
+  assert.equal((await s.api('GET', '/api/v2/dags/ui_demo')).body.is_paused, true);
+  await page.getByRole('switch', { name: 'Unpause ui_demo' }).click();
+  await waitFor(async () => (await s.api('GET', '/api/v2/dags/ui_demo')).body.is_paused === false, 5000, 'the DAG to be unpaused');
+  await page.getByRole('switch', { name: 'Pause ui_demo' }).waitFor();
+});
+
+test('trigger with a JSON conf: invalid JSON is refused before sending, the form follows the params', { skip }, async () => {
+  await page.getByRole('button', { name: 'Trigger ui_demo' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Trigger DAG: ui_demo' });
+  await dialog.waitFor();
+  // the form is generated from the params: an enum is a select, defaults filled in
+  assert.equal(await dialog.locator('#param-color').inputValue(), '"red"');
+  assert.equal(await dialog.locator('#param-count').inputValue(), '2');
+  const conf = dialog.locator('#trigger-conf');
+  await conf.fill('{"greeting": ');
+  await dialog.getByText(/Invalid JSON/).waitFor();
+  assert.equal(await dialog.getByRole('button', { name: 'Trigger' }).isDisabled(), true);
+  const runsBefore = (await s.api('GET', '/api/v2/dags/ui_demo/dagRuns')).body.total_entries;
+  await conf.fill('{"greeting": "hello from the UI", "color": "green", "count": 2}');
+  await dialog.locator('#param-greeting').waitFor();
+  assert.equal(await dialog.locator('#param-greeting').inputValue(), 'hello from the UI');
+  await dialog.getByRole('button', { name: 'Trigger' }).click();
+  await page.waitForURL(/\/dags\/ui_demo\/grid\?run_id=/);
+  runId = new URL(page.url()).searchParams.get('run_id')!;
+  const run = await s.api('GET', `/api/v2/dags/ui_demo/dagRuns/${encodeURIComponent(runId)}`);
+  assert.equal(run.status, 200);
+  assert.deepEqual(run.body.conf, { greeting: 'hello from the UI', color: 'green', count: 2 });
+  assert.equal((await s.api('GET', '/api/v2/dags/ui_demo/dagRuns')).body.total_entries, runsBefore + 1);
+});
+
+test('watch the Graph reach success', { skip }, async () => {
+  await page.getByRole('tab', { name: 'Graph' }).click();
+  await page.locator('[data-graph-ready]').waitFor();
+  for (const id of ['extract', 'transform', 'load']) await page.locator(`.react-flow__node[data-id=${id}]`).waitFor();
+  // (browser-side code as a string: the tests are type-checked with Node's types, not the DOM's)
+  await page.waitForFunction("['extract', 'transform', 'load'].every((id) => document.querySelector(`.react-flow__node[data-id=${id}] .graph-node`)?.getAttribute('data-state') === 'success')", null, { timeout: 30_000 });
+  assert.equal(await s.waitForRun('ui_demo', runId), 'success');
+  await screenshot(page, '02-graph');
+});
+
+test("open a task's log from the Graph and see its lines", { skip }, async () => {
+  await page.locator('.react-flow__node[data-id=extract]').click();
+  const panel = page.getByRole('complementary', { name: 'Task instance extract' });
+  await panel.waitFor();
+  const log = panel.getByLabel('Task log');
+  await log.getByText(/INFO - greeting=hello from the UI$/).waitFor();
+  assert.match(await log.innerText(), /Marking task as SUCCESS/);
+  // the deep link names the run and the task
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('task_id'), 'extract');
+  assert.equal(url.searchParams.get('run_id'), runId);
+  await screenshot(page, '03-task-log');
+  // XCom of the TaskFlow task, through the panel's XCom tab
+  await page.goto(`${s.url}/dags/ui_demo/grid?run_id=${encodeURIComponent(runId)}&task_id=transform&panel=xcom`);
+  await page.getByRole('complementary', { name: 'Task instance transform' }).getByText('"rows": 3').waitFor();
+  await screenshot(page, '04-grid-xcom');
+});
+
+test('Mark failed lists the affected task instances (dry run) before changing anything', { skip }, async () => {
+  await page.goto(`${s.url}/dags/ui_demo/grid?run_id=${encodeURIComponent(runId)}&task_id=transform`);
+  const panel = page.getByRole('complementary', { name: 'Task instance transform' });
+  await panel.getByRole('button', { name: 'Mark failed' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Mark failed: transform' });
+  await dialog.getByLabel('Downstream').check();
+  const list = dialog.getByRole('list', { name: 'Affected task instances' });
+  await list.getByText('load').waitFor();
+  assert.deepEqual((await list.locator('li code').allInnerTexts()).sort(), ['load', 'transform']);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  const tis = await s.api('GET', `/api/v2/dags/ui_demo/dagRuns/${encodeURIComponent(runId)}/taskInstances`);
+  assert.ok(tis.body.task_instances.every((t: { state: string }) => t.state === 'success'), 'the dry run changed nothing');
+});
+
+test('the Gantt and Code tabs show the run and the highlighted source', { skip }, async () => {
+  await page.goto(`${s.url}/dags/ui_demo/gantt?run_id=${encodeURIComponent(runId)}`);
+  await page.locator('.gantt-bar[data-state=success]').first().waitFor();
+  assert.equal(await page.locator('.gantt-bar[data-state=success]').count(), 3);
+  await screenshot(page, '05-gantt');
+  await page.getByRole('tab', { name: 'Code' }).click();
+  await page.locator('.code-block .tok-keyword').first().waitFor();
+  assert.match(await page.locator('.code-block').innerText(), /dag_id: 'ui_demo'/);
+  await screenshot(page, '06-code');
+});
+
+test('import Variables from a JSON file and see them listed', { skip }, async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ui-vars-')), 'variables.json');
+  fs.writeFileSync(file, JSON.stringify({ work_bucket: 'my-bucket', emr_settings: { instances: 3 }, api_key: 'secret-value' }));
+  await page.goto(`${s.url}/admin/variables`);
+  await page.getByLabel('Import Variables from a JSON file').setInputFiles(file);
+  await page.getByRole('status').filter({ hasText: 'Imported 3 variable(s)' }).waitFor();
+  const table = page.getByRole('table', { name: 'Variables' });
+  await table.getByText('work_bucket').waitFor();
+  const text = await table.innerText();
+  assert.match(text, /my-bucket/);
+  assert.match(text, /\{"instances":3\}/);
+  assert.match(text, /api_key\s+\*\*\*/, 'a sensitive value is masked');
+  assert.doesNotMatch(text, /secret-value/);
+  assert.equal((await s.api('GET', '/api/v2/variables/work_bucket')).body.value, 'my-bucket');
+  // a file that is not a JSON object changes nothing
+  fs.writeFileSync(file, '[1, 2');
+  await page.getByLabel('Import Variables from a JSON file').setInputFiles(file);
+  await page.getByRole('alert').filter({ hasText: 'not valid JSON' }).waitFor();
+  assert.equal((await s.api('GET', '/api/v2/variables')).body.total_entries, 3);
+  await screenshot(page, '07-variables');
+});
+
+test('times follow [webserver] default_ui_timezone and the time zone selector', { skip }, async () => {
+  const run = (await s.api('GET', `/api/v2/dags/ui_demo/dagRuns/${encodeURIComponent(runId)}`)).body;
+  const shown = (zone: string) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
+        .formatToParts(new Date(run.start_date))
+        .map((x) => [x.type, x.value]),
+    );
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
+  };
+  await page.goto(`${s.url}/dags/ui_demo/runs`);
+  const cell = page.locator(`time[datetime="${run.start_date}"]`).first();
+  await cell.waitFor();
+  assert.equal(await page.getByLabel('Time zone').inputValue(), 'America/New_York');
+  assert.equal(await cell.innerText(), shown('America/New_York'));
+  await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
+  const showsText = (want: string) => page.waitForFunction(`document.querySelector('time[datetime="${run.start_date}"]')?.textContent === ${JSON.stringify(want)}`);
+  await showsText(shown('Asia/Tokyo'));
+  await page.getByLabel('Time zone').selectOption('UTC');
+  await showsText(shown('UTC'));
+  assert.match(await cell.innerText(), / UTC$/);
+  await screenshot(page, '08-runs-utc');
+});
+
+test('dark theme, and a phone-width screen', { skip }, async () => {
+  await page.goto(`${s.url}/dags`);
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  assert.equal(await page.evaluate('document.documentElement.dataset.theme'), 'dark');
+  await screenshot(page, '09-dark-dag-list');
+  await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  const phone = await openPage(browser, { width: 390, height: 844 });
+  await signIn(phone.page, s.url, ADMIN_PASSWORD);
+  await phone.page.goto(`${s.url}/dags/ui_demo/grid?run_id=${encodeURIComponent(runId)}&task_id=extract`);
+  await phone.page.getByLabel('Task log').getByText(/INFO - greeting=hello from the UI$/).waitFor();
+  // nothing wider than the screen forces sideways scrolling of the page
+  assert.ok(await phone.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'));
+  await screenshot(phone.page, '10-phone-grid');
+  assert.deepEqual(phone.errors, []);
+  await phone.page.close();
+});
+
+test('an expired session returns to the login page with a message; logout too', { skip }, async () => {
+  await page.evaluate("localStorage.setItem('updraft.token', 'expired.token.value')");
+  await page.goto(`${s.url}/dags`);
+  await page.getByRole('status').filter({ hasText: 'session has expired' }).waitFor();
+  await signIn(page, s.url, ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('status').filter({ hasText: 'logged out' }).waitFor();
+  assert.equal(await page.evaluate("localStorage.getItem('updraft.token')"), null);
+});
+
+test('no console errors besides the refused logins the tests caused on purpose', { skip }, async () => {
+  const unexpected = errors.filter((e) => !/status of 401/.test(e));
+  assert.deepEqual(unexpected, []);
+});
