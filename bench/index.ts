@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['handoff', 'throughput', 'scheduler-alone', 'parsing'];
+const SCENARIOS = ['handoff', 'throughput', 'scheduler-alone', 'parsing', 'ui'];
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : SCENARIOS;
 for (const name of chosen) {
   if (!SCENARIOS.includes(name)) {
