@@ -17,6 +17,8 @@ export interface Field {
   /** only when creating (the id of the resource) */
   createOnly?: boolean;
   hint?: string;
+  /** value in the form of a new resource */
+  initial?: unknown;
 }
 
 export interface ResourceSpec<T> {
@@ -30,6 +32,8 @@ export interface ResourceSpec<T> {
   searchParam?: string;
   columns: { label: string; render(row: T): ReactNode }[];
   fields: Field[];
+  /** the form's starting values for an existing row (default: the row's fields of the same names) */
+  toForm?(row: T): Record<string, unknown>;
   /** body sent on create and update, from the form's values */
   toBody?(values: Record<string, unknown>, creating: boolean): Record<string, unknown>;
   extraActions?(reload: () => void): ReactNode;
@@ -40,9 +44,11 @@ const PAGE = 50;
 
 function ResourceForm<T>({ spec, row, onClose, onSaved }: { spec: ResourceSpec<T>; row: T | null; onClose(): void; onSaved(): void }) {
   const creating = row === null;
-  const [values, setValues] = useState<Record<string, unknown>>(() =>
-    Object.fromEntries(spec.fields.map((f) => [f.name, row ? (row as Record<string, unknown>)[f.name] ?? (f.type === 'checkbox' ? false : '') : f.type === 'checkbox' ? false : ''])),
-  );
+  const [values, setValues] = useState<Record<string, unknown>>(() => {
+    const source = row ? (spec.toForm?.(row) ?? (row as Record<string, unknown>)) : {};
+    const empty = (f: Field) => f.initial ?? (f.type === 'checkbox' ? false : f.type === 'select' ? f.options![0] : '');
+    return Object.fromEntries(spec.fields.map((f) => [f.name, source[f.name] ?? empty(f)]));
+  });
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -1,10 +1,9 @@
 /** The task instance panel: logs per try, XCom, rendered templates, details with why it is not running, and actions. */
 import { useState } from 'react';
 import { enc } from '../api.ts';
-import type { TaskNode } from '../dag-tree.ts';
 import { useApi } from '../hooks.ts';
 import { navigate, withQuery } from '../router.tsx';
-import { ACTIVE_STATES } from '../states.ts';
+import { ACTIVE_STATES, stateColor } from '../states.ts';
 import { formatDuration, Time } from '../time.tsx';
 import { ErrorBox, Json, Loading, StateBadge } from './common.tsx';
 import type { GridData } from './Grid.tsx';
@@ -38,32 +37,9 @@ export interface TaskInstance {
 
 const PANEL_TABS = ['logs', 'xcom', 'rendered', 'details'] as const;
 
-/** Plain-words reasons a task instance is not running yet, from its upstreams' states and its trigger rule. */
-export function whyNotRunning(ti: TaskInstance | undefined, task: TaskNode | undefined, states: Map<string, string | null>, dagPaused: boolean): string[] {
-  if (!ti) return ['The task has no instance in this run (it was added to the DAG after the run was created, or the run uses an older version).'];
-  if (ti.state === 'running') return [];
-  if (ti.state && !ACTIVE_STATES.has(ti.state)) return [`The task instance is finished (${ti.state}); Clear it to run it again.`];
-  const reasons: string[] = [];
-  if (dagPaused) reasons.push('The DAG is paused: switch it on for its tasks to be scheduled.');
-  if (task) {
-    const up = task.upstream_task_ids.map((u) => [u, states.get(u) ?? null] as const);
-    const unfinished = up.filter(([, s]) => !s || ACTIVE_STATES.has(s));
-    if (unfinished.length && task.trigger_rule !== 'always') reasons.push(`Trigger rule ${task.trigger_rule}: waiting for upstream ${unfinished.map(([u, s]) => `${u} (${s ?? 'no status'})`).join(', ')}.`);
-    const failed = up.filter(([, s]) => s === 'failed' || s === 'upstream_failed');
-    if (failed.length && task.trigger_rule === 'all_success') reasons.push(`Upstream failed: ${failed.map(([u]) => u).join(', ')}.`);
-  }
-  if (ti.state === 'queued') reasons.push(`Queued on ${ti.queue}: waiting for a worker slot (pool ${ti.pool}, ${ti.pool_slots} slot${ti.pool_slots > 1 ? 's' : ''}).`);
-  if (ti.state === 'scheduled') reasons.push(`Scheduled: dependencies are met; waiting for room in pool ${ti.pool} or the DAG's max_active_tasks.`);
-  if (ti.state === 'up_for_retry') reasons.push(`Up for retry: try ${ti.try_number} failed; another try of ${ti.max_tries + 1} starts after the retry delay.`);
-  if (ti.state === 'deferred') reasons.push('Deferred: waiting for its trigger to fire.');
-  if (!reasons.length && !ti.state) reasons.push('Not yet scheduled: the scheduler examines the run shortly.');
-  return reasons;
-}
-
 export function TaskPanel({ dagId, runId, taskId, grid, query, onChanged, onClose }: { dagId: string; runId: string; taskId: string; grid: GridData | null; query: URLSearchParams; onChanged(): void; onClose(): void }) {
   const run = grid?.runs.find((r) => r.dag_run_id === runId);
   const tis = useApi<{ task_instances: TaskInstance[] }>(`/api/v2/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances`, { pollMs: 2000, poll: !run || ACTIVE_STATES.has(run.state) });
-  const dag = useApi<{ is_paused: boolean }>(`/api/v2/dags/${enc(dagId)}`);
   const mine = (tis.data?.task_instances ?? []).filter((t) => t.task_id === taskId);
   const mapIndexes = mine.map((t) => t.map_index).filter((m) => m >= 0);
   const mapIndex = query.get('map_index') !== null ? Number(query.get('map_index')) : mapIndexes.length ? mapIndexes[0] : -1;
@@ -71,8 +47,10 @@ export function TaskPanel({ dagId, runId, taskId, grid, query, onChanged, onClos
   const tab = (PANEL_TABS as readonly string[]).includes(query.get('panel') ?? '') ? (query.get('panel') as (typeof PANEL_TABS)[number]) : 'logs';
   const tries = ti ? Math.max(1, ti.try_number) : 1;
   const tryNumber = Number(query.get('try') ?? tries) || tries;
-  const task = grid?.tasks.find((t) => t.task_id === taskId);
   const set = (changes: Record<string, string | number | null>) => navigate(withQuery(changes), { replace: true });
+  const tiBase = `/api/v2/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}${mapIndex >= 0 ? `/${mapIndex}` : ''}`;
+  const tryStates = useApi<{ task_instances: { try_number: number; state: string | null }[] }>(ti && ti.try_number > 0 ? `${tiBase}/tries` : null, { pollMs: 3000, poll: !!ti && ACTIVE_STATES.has(ti.state ?? '') });
+  const stateOfTry = (n: number) => tryStates.data?.task_instances.find((t) => t.try_number === n)?.state ?? null;
 
   return (
     <aside className="task-panel" aria-label={`Task instance ${taskId}`}>
@@ -117,8 +95,8 @@ export function TaskPanel({ dagId, runId, taskId, grid, query, onChanged, onClos
               <>
                 <div className="tries" role="group" aria-label="Tries">
                   {Array.from({ length: tries }, (_, i) => i + 1).map((n) => (
-                    <button key={n} type="button" aria-pressed={n === tryNumber} onClick={() => set({ try: n })}>
-                      Try {n}
+                    <button key={n} type="button" aria-pressed={n === tryNumber} onClick={() => set({ try: n })} title={stateOfTry(n) ?? ''}>
+                      <span className="state-dot" style={{ background: stateColor(stateOfTry(n)) }} aria-hidden="true" /> Try {n}
                     </button>
                   ))}
                 </div>
@@ -130,7 +108,7 @@ export function TaskPanel({ dagId, runId, taskId, grid, query, onChanged, onClos
           {tab === 'xcom' && ti && <XComList dagId={dagId} runId={runId} taskId={taskId} mapIndex={mapIndex} />}
           {tab === 'rendered' && ti && (Object.keys(ti.rendered_fields ?? {}).length ? <RenderedFields fields={ti.rendered_fields} /> : <p className="muted">Nothing rendered yet: templates are rendered when the task runs.</p>)}
           {tab === 'details' && (
-            <TiDetails ti={ti} reasons={whyNotRunning(ti, task, new Map((tis.data.task_instances ?? []).map((t) => [t.task_id, t.state])), !!dag.data?.is_paused)} />
+            <TiDetails ti={ti} dependenciesUrl={`${tiBase}/dependencies`} />
           )}
         </>
       )}
@@ -182,9 +160,12 @@ function XComValue({ url }: { url: string }) {
   return <Json value={value.data.value} />;
 }
 
-function TiDetails({ ti, reasons }: { ti: TaskInstance | undefined; reasons: string[] }) {
+function TiDetails({ ti, dependenciesUrl }: { ti: TaskInstance | undefined; dependenciesUrl: string }) {
   const [all, setAll] = useState(false);
-  if (!ti) return <p className="muted">{reasons[0]}</p>;
+  // the server's answer to "why is this task instance not running?" (Airflow's dependency names)
+  const deps = useApi<{ dependencies: { name: string; reason: string }[] }>(ti ? dependenciesUrl : null, { pollMs: 3000, poll: !!ti && (!ti.state || ACTIVE_STATES.has(ti.state)) });
+  if (!ti) return <p className="muted">The task has no instance in this run (it was added to the DAG after the run was created).</p>;
+  const reasons = ti.state === 'running' ? [] : (deps.data?.dependencies ?? []);
   const times = new Set(['start_date', 'end_date', 'queued_when', 'scheduled_when', 'logical_date', 'run_after']);
   const entries = Object.entries(ti).filter(([k]) => k !== 'rendered_fields' && (all || !['dag_display_name', 'task_display_name', 'executor_config', 'unixname', 'trigger', 'triggerer_job', 'dag_version', 'rendered_map_index', 'executor', 'id'].includes(k)));
   return (
@@ -194,7 +175,9 @@ function TiDetails({ ti, reasons }: { ti: TaskInstance | undefined; reasons: str
           <h3>Why is it not running?</h3>
           <ul>
             {reasons.map((r) => (
-              <li key={r}>{r}</li>
+              <li key={r.name + r.reason}>
+                <strong>{r.name}</strong>: {r.reason}
+              </li>
             ))}
           </ul>
         </section>

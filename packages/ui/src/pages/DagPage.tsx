@@ -12,6 +12,7 @@ import { DagDetails } from '../components/DagDetails.tsx';
 import { RunsTable } from '../components/RunsTable.tsx';
 import { startLayoutWorker } from '../components/graph-layout.ts';
 import { TaskPanel } from '../components/TaskPanel.tsx';
+import { RunPanel } from '../components/RunPanel.tsx';
 import { useApi } from '../hooks.ts';
 import { Link, navigate, withQuery } from '../router.tsx';
 import { ACTIVE_STATES } from '../states.ts';
@@ -44,6 +45,7 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
   const runId = query.get('run_id') ?? runs[runs.length - 1]?.dag_run_id ?? null;
   const taskId = query.get('task_id');
   const withPanel = (tab === 'grid' || tab === 'graph') && !!taskId && !!query.get('run_id');
+  const withRunPanel = tab === 'grid' && !taskId && !!query.get('run_id');
 
   const setPaused = async (paused: boolean) => {
     try {
@@ -89,7 +91,7 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
           </Link>
         ))}
       </div>
-      <div className={withPanel ? 'dag-body with-panel' : 'dag-body'}>
+      <div className={withPanel || withRunPanel ? 'dag-body with-panel' : 'dag-body'}>
         <div className="dag-main" role="tabpanel">
           {tab === 'grid' && (grid.data ? <Grid data={grid.data} runId={query.get('run_id')} taskId={taskId} /> : <><ErrorBox error={grid.error} />{!grid.error && <Loading />}</>)}
           {tab === 'graph' && (
@@ -102,6 +104,7 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
           {tab === 'details' && <DagDetails dagId={dagId} />}
           {tab === 'runs' && <RunsTable dagId={dagId} />}
         </div>
+        {withRunPanel && <RunPanel key={query.get('run_id')} dagId={dagId} runId={query.get('run_id')!} onChanged={grid.reload} onClose={() => navigate(withQuery({ run_id: null }))} />}
         {withPanel && (
           <TaskPanel
             key={`${query.get('run_id')}/${taskId}`}

@@ -83,10 +83,14 @@ const pools: ResourceSpec<Pool> = {
 interface User {
   username: string;
   email: string | null;
-  roles?: { name: string }[];
-  role?: string;
+  first_name?: string;
+  last_name?: string;
+  active?: boolean;
+  roles: { name: string }[];
   created_on?: string;
 }
+
+const ROLE_ORDER = ['Admin', 'Op', 'User', 'Viewer'];
 
 const users: ResourceSpec<User> = {
   title: 'Users',
@@ -96,16 +100,26 @@ const users: ResourceSpec<User> = {
   columns: [
     { label: 'Username', render: (u) => u.username },
     { label: 'Email', render: (u) => u.email ?? '' },
-    { label: 'Roles', render: (u) => (u.roles ? u.roles.map((r) => r.name).join(', ') : u.role ?? '') },
+    { label: 'Name', render: (u) => [u.first_name, u.last_name].filter(Boolean).join(' ') },
+    { label: 'Roles', render: (u) => u.roles.map((r) => r.name).join(', ') },
+    { label: 'Active', render: (u) => (u.active === false ? 'no' : 'yes') },
     { label: 'Created', render: (u) => <Time value={u.created_on ?? null} /> },
   ],
   fields: [
     { name: 'username', required: true, createOnly: true },
+    { name: 'first_name', label: 'First name' },
+    { name: 'last_name', label: 'Last name' },
     { name: 'email' },
-    { name: 'password', type: 'password', hint: 'Required for a new user; leave empty to keep the current one.' },
-    { name: 'role', type: 'select', options: ['Viewer', 'User', 'Op', 'Admin'] },
+    { name: 'password', type: 'password', hint: 'At least 8 characters. Required for a new user; leave empty to keep the current one.' },
+    { name: 'role', type: 'select', options: ['Viewer', 'User', 'Op', 'Admin'], hint: 'Viewer reads; User also triggers, clears and marks; Op also manages Variables, Connections and Pools; Admin also manages users.' },
+    { name: 'active', type: 'checkbox', label: 'Active', initial: true },
   ],
-  toBody: (v) => ({ ...Object.fromEntries(Object.entries(v).filter(([k, x]) => !(k === 'password' && !x) && k !== 'role')), roles: [{ name: v.role || 'Viewer' }] }),
+  // the form edits one role, the highest the user has
+  toForm: (u) => ({ ...u, role: ROLE_ORDER.find((r) => u.roles.some((x) => x.name === r)) ?? 'Viewer' }),
+  toBody: (v) => ({
+    ...Object.fromEntries(Object.entries(v).filter(([k, x]) => k !== 'role' && !(k === 'password' && !x) && x !== null)),
+    roles: [{ name: v.role || 'Viewer' }],
+  }),
 };
 
 function ConfigPage({ exposed }: { exposed: boolean }) {
