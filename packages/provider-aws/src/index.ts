@@ -31,3 +31,18 @@ export {
 } from './operators/emr.ts';
 export { EmrBaseSensor, EmrStepSensor, EmrJobFlowSensor, EmrNotebookExecutionSensor, type EmrBaseSensorOptions } from './sensors/emr.ts';
 export { EmrStateTrigger, type EmrStateTriggerKwargs } from './triggers/emr.ts';
+export { AthenaHook } from './hooks/athena.ts';
+export { AthenaOperator, AWSAthenaOperator, type AthenaOperatorOptions } from './operators/athena.ts';
+export { AthenaSensor } from './sensors/athena.ts';
+export { AthenaTrigger } from './triggers/athena.ts';
+export { StepFunctionHook, GlueJobHook, RedshiftDataHook, LambdaHook, SnsHook, SqsHook } from './hooks/services.ts';
+export { AwsBaseOperator, AwsBaseSensor } from './operators/aws-base.ts';
+export {
+  StepFunctionStartExecutionOperator,
+  StepFunctionExecutionSensor,
+  StepFunctionGetExecutionOutputOperator,
+} from './operators/step-functions.ts';
+export { GlueJobOperator, GlueJobSensor, GlueCrawlerOperator } from './operators/glue.ts';
+export { RedshiftDataOperator, RedshiftDataStatementSensor } from './operators/redshift-data.ts';
+export { LambdaInvokeFunctionOperator, SnsPublishOperator, SqsPublishOperator, SqsSensor } from './operators/messaging.ts';
+export { StepFunctionsExecutionCompleteTrigger, GlueJobCompleteTrigger, RedshiftDataTrigger } from './triggers/services.ts';

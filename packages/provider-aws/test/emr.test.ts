@@ -20,12 +20,12 @@ import {
   EmrTerminateJobFlowOperator,
   destroyClients,
 } from '../src/index.ts';
-import { type EmrEmulator, startEmrEmulator } from './emr-emulator.ts';
+import { type AwsEmulator, startAwsEmulator } from './aws-emulator.ts';
 import { type Moto, awsConnection, installRuntime, motoMissing, startMoto, taskContext, useFakeAwsEnvironment } from './support.ts';
 
 const skip = motoMissing();
 let moto: Moto;
-let emr: EmrEmulator;
+let emr: AwsEmulator;
 
 const CLUSTER = {
   Name: 'demo-cluster-airflow',
@@ -49,7 +49,7 @@ describe('EMR (moto_server + emulator for notebooks and step completion)', { ski
   before(async () => {
     useFakeAwsEnvironment();
     moto = await startMoto();
-    emr = await startEmrEmulator(moto.endpoint);
+    emr = await startAwsEmulator(moto.endpoint);
   });
   after(async () => {
     destroyClients();

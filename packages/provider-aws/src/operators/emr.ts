@@ -5,8 +5,9 @@
  * notebook execution id, the new step concurrency level.
  */
 import type { StepConfig, Tag } from '@aws-sdk/client-emr';
-import { AirflowException, BaseOperator, type BaseOperatorOptions, type Context, withDefaultArgs } from '@updraft/sdk';
-import { type AwsOptions, awsOptions } from '../aws-options.ts';
+import { AirflowException, type BaseOperatorOptions, type Context, withDefaultArgs } from '@updraft/sdk';
+import type { AwsOptions } from '../aws-options.ts';
+import { AwsBaseOperator } from './aws-base.ts';
 import { EmrHook, clusterFailureMessage, notebookFailureMessage, stepFailureMessage } from '../hooks/emr.ts';
 import { jsonField } from '../json-field.ts';
 import { waitForState } from '../waiter.ts';
@@ -18,17 +19,9 @@ interface WaitArgs {
   waiter_max_attempts?: number;
 }
 
-abstract class EmrBaseOperator extends BaseOperator {
-  aws_conn_id: string | null;
-  region_name: string | null;
-
-  constructor(args: BaseOperatorOptions & AwsOptions) {
-    super(args);
-    ({ aws_conn_id: this.aws_conn_id, region_name: this.region_name } = awsOptions(args));
-  }
-
+abstract class EmrBaseOperator extends AwsBaseOperator {
   protected hook(extra: { emr_conn_id?: string | null } = {}): EmrHook {
-    return new EmrHook({ aws_conn_id: this.aws_conn_id, region_name: this.region_name, ...extra });
+    return new EmrHook({ ...this.hook_params, ...extra });
   }
 }
 

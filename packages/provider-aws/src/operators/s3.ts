@@ -1,19 +1,12 @@
 /** S3 operators: create/delete bucket, create/copy/delete objects, list keys (Airflow's names and template fields). */
-import { AirflowException, BaseOperator, type BaseOperatorOptions, type Context, withDefaultArgs } from '@updraft/sdk';
-import { type AwsOptions, awsOptions } from '../aws-options.ts';
+import { AirflowException, type BaseOperatorOptions, type Context, withDefaultArgs } from '@updraft/sdk';
+import type { AwsOptions } from '../aws-options.ts';
+import { AwsBaseOperator } from './aws-base.ts';
 import { S3Hook } from '../hooks/s3.ts';
 
-abstract class S3BaseOperator extends BaseOperator {
-  aws_conn_id: string | null;
-  region_name: string | null;
-
-  constructor(args: BaseOperatorOptions & AwsOptions) {
-    super(args);
-    ({ aws_conn_id: this.aws_conn_id, region_name: this.region_name } = awsOptions(args));
-  }
-
+abstract class S3BaseOperator extends AwsBaseOperator {
   protected hook(): S3Hook {
-    return new S3Hook({ aws_conn_id: this.aws_conn_id, region_name: this.region_name });
+    return new S3Hook(this.hook_params);
   }
 }
 

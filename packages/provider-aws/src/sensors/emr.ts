@@ -8,8 +8,9 @@
  *   reference posts subclass): done in any state that is neither.
  */
 import type { DescribeClusterCommandOutput, DescribeNotebookExecutionCommandOutput, DescribeStepCommandOutput } from '@aws-sdk/client-emr';
-import { AirflowException, BaseSensorOperator, type BaseSensorOptions, type Context, isFailurePayload, withDefaultArgs } from '@updraft/sdk';
-import { type AwsOptions, awsOptions } from '../aws-options.ts';
+import { AirflowException, type BaseSensorOptions, type Context, isFailurePayload, withDefaultArgs } from '@updraft/sdk';
+import type { AwsOptions } from '../aws-options.ts';
+import { AwsBaseSensor } from '../operators/aws-base.ts';
 import { EmrHook, clusterFailureMessage, notebookFailureMessage, stepFailureMessage } from '../hooks/emr.ts';
 import { type EmrResource, EmrStateTrigger } from '../triggers/emr.ts';
 
@@ -18,28 +19,25 @@ export interface EmrBaseSensorOptions extends BaseSensorOptions, AwsOptions {
   failed_states?: string[];
 }
 
-export abstract class EmrBaseSensor<R = unknown> extends BaseSensorOperator {
+export abstract class EmrBaseSensor<R = unknown> extends AwsBaseSensor {
   /** Airflow 1.10 style: states that mean "keep waiting" (null: use target_states) */
   static NON_TERMINAL_STATES: string[] | null = null;
   /** Airflow 1.10 style: states that fail the task (added to failed_states) */
   static FAILED_STATE: string[] = [];
 
-  aws_conn_id: string | null;
-  region_name: string | null;
   target_states: string[];
   failed_states: string[];
 
   constructor(options: EmrBaseSensorOptions, defaults: { target_states?: string[]; failed_states?: string[] } = {}) {
     const args = withDefaultArgs(options);
     super(args);
-    ({ aws_conn_id: this.aws_conn_id, region_name: this.region_name } = awsOptions(args));
     this.target_states = args.target_states ?? defaults.target_states ?? [];
     this.failed_states = args.failed_states ?? defaults.failed_states ?? [];
   }
 
   /** The EmrHook for this sensor's connection. */
   get_hook(): EmrHook {
-    return new EmrHook({ aws_conn_id: this.aws_conn_id, region_name: this.region_name });
+    return new EmrHook(this.hook_params);
   }
 
   abstract get_emr_response(context: Context): Promise<R>;

@@ -3,8 +3,9 @@
  * optionally shell-style wildcards, in mode poke or reschedule, or deferred to
  * the triggerer (deferrable: true).
  */
-import { AirflowException, BaseSensorOperator, type BaseSensorOptions, type Context, isFailurePayload, withDefaultArgs } from '@updraft/sdk';
-import { type AwsOptions, awsOptions } from '../aws-options.ts';
+import { AirflowException, type BaseSensorOptions, type Context, isFailurePayload, withDefaultArgs } from '@updraft/sdk';
+import type { AwsOptions } from '../aws-options.ts';
+import { AwsBaseSensor } from '../operators/aws-base.ts';
 import { S3Hook, type S3ObjectInfo } from '../hooks/s3.ts';
 import { S3KeyTrigger, keysPresent } from '../triggers/s3.ts';
 
@@ -18,14 +19,12 @@ export interface S3KeySensorOptions extends BaseSensorOptions, AwsOptions {
   s3_conn_id?: string | null;
 }
 
-export class S3KeySensor extends BaseSensorOperator {
+export class S3KeySensor extends AwsBaseSensor {
   static template_fields = ['bucket_key', 'bucket_name'];
   bucket_key: string | string[];
   bucket_name: string | null;
   wildcard_match: boolean;
   check_fn: ((files: S3ObjectInfo[]) => boolean) | null;
-  aws_conn_id: string | null;
-  region_name: string | null;
 
   constructor(options: S3KeySensorOptions) {
     const args = withDefaultArgs(options);
@@ -34,7 +33,6 @@ export class S3KeySensor extends BaseSensorOperator {
     this.bucket_name = args.bucket_name ?? null;
     this.wildcard_match = args.wildcard_match ?? false;
     this.check_fn = args.check_fn ?? null;
-    ({ aws_conn_id: this.aws_conn_id, region_name: this.region_name } = awsOptions(args));
   }
 
   get #keys(): string[] {
@@ -42,7 +40,7 @@ export class S3KeySensor extends BaseSensorOperator {
   }
 
   async poke(context: Context): Promise<boolean> {
-    const hook = new S3Hook({ aws_conn_id: this.aws_conn_id, region_name: this.region_name });
+    const hook = new S3Hook(this.hook_params);
     for (const key of this.#keys) {
       const loc = S3Hook.locate(key, this.bucket_name);
       context.log.info(`Poking for key : s3://${loc.bucket}/${loc.key}`);
