@@ -59,6 +59,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerClearRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerOperationRoutes(app, { pool: deps.pool, storage: xcomStorage });
   registerPublicApi(app, deps, xcomStorage);
-  registerUi(app, { pool: deps.pool, config: deps.config, secret: deps.secret });
+  registerUi(app, { pool: deps.pool, config: deps.config });
   return app;
 }

@@ -58,7 +58,7 @@ export function registerAuth(app: FastifyInstance, deps: { pool: pg.Pool; secret
       const claims = await bearer(req, deps.secret);
       if (claims.kind !== 'task') throw forbidden('The Execution API only accepts task tokens');
       req.task = claims;
-    } else if ((url.startsWith('/api/v2/') && !PUBLIC.has(url)) || url.startsWith('/auth/fab/')) {
+    } else if ((url.startsWith('/api/v2/') && !PUBLIC.has(url)) || url.startsWith('/auth/fab/') || url.startsWith('/ui/')) {
       const claims = await bearer(req, deps.secret);
       if (claims.kind !== 'user') throw forbidden('A task token cannot call the public API');
       req.user = await currentUser(deps.pool, claims);
