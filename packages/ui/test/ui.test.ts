@@ -54,14 +54,27 @@ export default new DAG({ dag_id: 'ui_slow', schedule: null, start_date: '2024-01
 });
 `;
 
+// task groups and mapped tasks: the SDK does not write them yet, so the test adds them to the stored version
+const GROUPS = `import { DAG, EmptyOperator } from '@updraft/sdk';
+export default new DAG({ dag_id: 'ui_groups', schedule: null, start_date: '2024-01-01', is_paused_upon_creation: false }, () => {
+  const start = new EmptyOperator({ task_id: 'start' });
+  const a = new EmptyOperator({ task_id: 'extract.a' });
+  const b = new EmptyOperator({ task_id: 'extract.b' });
+  const load = new EmptyOperator({ task_id: 'load' });
+  start.then(a); start.then(b); a.then(load); b.then(load);
+});
+`;
+
 before(async () => {
   if (skip) return;
   s = await startStandalone({ UPDRAFT__WEBSERVER__DEFAULT_UI_TIMEZONE: 'America/New_York' });
   s.writeDag('ui_demo.ts', DEMO);
   s.writeDag('ui_slow.ts', SLOW);
+  s.writeDag('ui_groups.ts', GROUPS);
   s.writeDag('broken_dag.ts', "import { DAG } from '@updraft/sdk';\nexport default new DAG({ dag_id: 'broken' }, () => { throw new Error('broken on purpose for the banner'); });\n");
   await s.waitForDag('ui_demo');
   await s.waitForDag('ui_slow');
+  await s.waitForDag('ui_groups');
   await waitFor(async () => (await s.api('GET', '/api/v2/importErrors')).body.total_entries > 0, 15_000, 'the import error');
   browser = await launch();
   ({ page, errors } = await openPage(browser));
@@ -267,6 +280,50 @@ test('dark theme, and a phone-width screen', { skip }, async () => {
   await screenshot(phone.page, '10-phone-grid');
   assert.deepEqual(phone.errors, []);
   await phone.page.close();
+});
+
+test('task groups fold in the Grid and the Graph; a mapped task shows its instance count and most urgent state', { skip }, async () => {
+  const groupsRun = await s.trigger('ui_groups');
+  assert.equal(await s.waitForRun('ui_groups', groupsRun), 'success');
+  // what the SDK will write: extract.a and extract.b in group "extract", load mapped over 3 elements
+  const pool = s.db.pool;
+  const v = await pool.query<{ id: number; data: { tasks: Record<string, unknown>[]; task_groups?: unknown[] } }>("SELECT v.id, v.data FROM dag_version v JOIN dag d ON d.latest_version_id = v.id WHERE d.dag_id = 'ui_groups'");
+  const data = v.rows[0].data;
+  for (const t of data.tasks) {
+    if (String(t.task_id).startsWith('extract.')) t.task_group_id = 'extract';
+    if (t.task_id === 'load') t.is_mapped = true;
+  }
+  data.task_groups = [{ group_id: 'extract', parent_group_id: null, tooltip: null }];
+  await pool.query('UPDATE dag_version SET data = $1 WHERE id = $2', [data, v.rows[0].id]);
+  await pool.query(
+    `INSERT INTO task_instance (id, dag_id, run_id, task_id, map_index, state, try_number, operator, pool)
+     SELECT gen_random_uuid(), 'ui_groups', $1, 'load', i, s, 1, 'EmptyOperator', 'default_pool' FROM unnest(ARRAY[0, 1, 2], ARRAY['success', 'failed', 'success']) AS x(i, s)`,
+    [groupsRun],
+  );
+  await pool.query("DELETE FROM task_instance WHERE dag_id = 'ui_groups' AND task_id = 'load' AND map_index = -1");
+
+  await page.goto(`${s.url}/dags/ui_groups/grid`);
+  const toggle = page.getByRole('button', { name: /extract \(2\)/ });
+  await toggle.waitFor();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  await page.locator('[data-task-id="extract.a"]').waitFor();
+  const loadCell = page.locator('[data-task-id=load] .cell').last();
+  assert.equal(await loadCell.getAttribute('data-state'), 'failed');
+  assert.equal(await loadCell.locator('.cell-count').innerText(), '3');
+  await toggle.click();
+  await page.locator('[data-task-id="extract.a"]').waitFor({ state: 'detached' });
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  await screenshot(page, '11-grid-groups');
+
+  await page.getByRole('tab', { name: 'Graph' }).click();
+  await page.locator('[data-graph-ready]').waitFor();
+  await page.locator('.react-flow__node[data-id="group:extract"] .graph-group').waitFor();
+  await page.locator('.react-flow__node[data-id="extract.a"]').waitFor();
+  assert.match(await page.locator('.react-flow__node[data-id=load]').innerText(), /\[3\]/);
+  await page.locator('.react-flow__node[data-id="group:extract"]').click({ position: { x: 20, y: 10 } });
+  await page.locator('.react-flow__node[data-id="extract.a"]').waitFor({ state: 'detached' });
+  await page.locator('.react-flow__node[data-id="group:extract"] .graph-node').waitFor();
+  await screenshot(page, '12-graph-group-folded');
 });
 
 test('Admin → Users lists the accounts and creates one with a role; the run panel shows the conf', { skip }, async () => {

@@ -107,10 +107,13 @@ export function registerUiGridRoutes(app: FastifyInstance, pool: pg.Pool) {
       if (ti.map_index >= 0) {
         const counts = ((mapped[ti.task_id] ??= {})[col] ??= {});
         counts[state] = (counts[state] ?? 0) + 1;
-        states[ti.task_id][col] = summaryState(counts);
       } else {
         states[ti.task_id][col] = state;
       }
+    }
+    // an expanded mapped task shows the most urgent state among its instances
+    for (const [taskId, byCol] of Object.entries(mapped)) {
+      for (const [col, counts] of Object.entries(byCol)) states[taskId][Number(col)] = summaryState(counts);
     }
     return { dag_id, runs: runs.map(gridRun), tasks, task_groups: dag.task_groups ?? [], states, mapped };
   });
