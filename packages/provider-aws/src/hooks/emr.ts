@@ -59,10 +59,11 @@ export class EmrHook extends AwsBaseHook<EMRClient> {
     return response.JobFlowId;
   }
 
-  async add_job_flow_steps(job_flow_id: string, steps: StepConfig[], execution_role_arn: string | null = null): Promise<string[]> {
+  /** Steps as StepConfig objects (plain objects as the posts write them are accepted too). */
+  async add_job_flow_steps(job_flow_id: string, steps: StepConfig[] | Record<string, unknown>[], execution_role_arn: string | null = null): Promise<string[]> {
     const emr = await this.get_conn();
     const response = await emr.send(
-      new AddJobFlowStepsCommand({ JobFlowId: job_flow_id, Steps: steps, ...(execution_role_arn ? { ExecutionRoleArn: execution_role_arn } : {}) }),
+      new AddJobFlowStepsCommand({ JobFlowId: job_flow_id, Steps: steps as StepConfig[], ...(execution_role_arn ? { ExecutionRoleArn: execution_role_arn } : {}) }),
     );
     if (!response.StepIds) throw new AirflowException(`Adding steps failed: ${JSON.stringify(response)}`);
     return response.StepIds;
