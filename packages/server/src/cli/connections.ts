@@ -11,7 +11,8 @@ import { deleteConnection, getConnection, insertConnection, listConnections, rep
 import { logEvent } from '../db/sql/event-log.ts';
 import { inTransaction } from '../db/sql/queryable.ts';
 import { connectionFromEnv } from '../security/env-secrets.ts';
-import { MASK, type SensitiveNames } from '../security/sensitive.ts';
+import { MASK, SensitiveNames } from '../security/sensitive.ts';
+import { remoteApi, seg } from './api-client.ts';
 import { CliError } from './errors.ts';
 import { type OutputFormat, printRows } from './output.ts';
 import { cliSecrets, cliUser } from './secrets.ts';
@@ -140,6 +141,24 @@ function connectionFromOptions(id: string, o: AddOptions): ConnectionRow {
   return { conn_id: id, ...fields };
 }
 
+interface ApiConnection {
+  connection_id: string;
+  conn_type: string;
+  description: string | null;
+  host: string | null;
+  login: string | null;
+  schema: string | null;
+  port: number | null;
+  password: string | null;
+  extra: string | null;
+}
+
+/** A connection as the API shows it (password and sensitive extras already masked) in the CLI's row shape. */
+const fromApi = (c: ApiConnection): ConnectionRow => ({ conn_id: c.connection_id, conn_type: c.conn_type, description: c.description, host: c.host, login: c.login, schema: c.schema, port: c.port, password: c.password, extra: c.extra });
+
+/** The API's ConnectionBody for a connection given on the command line. */
+const toApi = (c: ConnectionRow) => ({ connection_id: c.conn_id, conn_type: c.conn_type, description: c.description, host: c.host, login: c.login, schema: c.schema, port: c.port, password: c.password, extra: c.extra });
+
 export function registerConnectionCommands(program: Command, config: () => Config) {
   const connections = program.command('connections').description('Manage connections');
   const output = () => new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml', 'plain']).default('table');
@@ -160,6 +179,15 @@ export function registerConnectionCommands(program: Command, config: () => Confi
     .action(async (id: string, o: AddOptions) => {
       checkConnId(id);
       const conn = connectionFromOptions(id, o);
+      const api = remoteApi();
+      if (api) {
+        await api.post('/api/v2/connections', toApi(conn)).catch((err: Error) => {
+          throw /HTTP 409/.test(err.message) ? new CliError(`A connection with \`conn_id\`=${id} already exists.`) : err;
+        });
+        const sensitive = SensitiveNames.fromConfig(config());
+        process.stdout.write(`Successfully added \`conn_id\`=${id} : ${connectionToUri({ ...conn, extra: sensitive.redactExtra(conn.extra) }, { maskPassword: true })}\n`);
+        return;
+      }
       const { config: cfg, cipher, sensitive } = cliSecrets(config());
       await withDb(cfg, (d) =>
         inTransaction(d.pool, async (db) => {
@@ -174,6 +202,14 @@ export function registerConnectionCommands(program: Command, config: () => Confi
     .command('delete <conn_id>')
     .description('Delete a connection')
     .action(async (id: string) => {
+      const api = remoteApi();
+      if (api) {
+        await api.delete(`/api/v2/connections/${seg(id)}`).catch((err: Error) => {
+          throw /HTTP 404/.test(err.message) ? new CliError(`Did not find a connection with \`conn_id\`=${id}`) : err;
+        });
+        process.stdout.write(`Successfully deleted connection with \`conn_id\`=${id}\n`);
+        return;
+      }
       const { config: cfg } = cliSecrets(config());
       await withDb(cfg, (d) =>
         inTransaction(d.pool, async (db) => {
@@ -189,6 +225,14 @@ export function registerConnectionCommands(program: Command, config: () => Confi
     .description('Show a connection (an AIRFLOW_CONN_/UPDRAFT_CONN_ environment variable wins, as for tasks)')
     .addOption(output())
     .action(async (id: string, o: { output: OutputFormat }) => {
+      const api = remoteApi();
+      if (api) {
+        const c = await api.get<ApiConnection>(`/api/v2/connections/${seg(id)}`).catch((err: Error) => {
+          throw /HTTP 404/.test(err.message) ? new CliError(`The conn_id \`${id}\` isn't defined`) : err;
+        });
+        printRows([shown(fromApi(c), SensitiveNames.fromConfig(config()))], o.output);
+        return;
+      }
       const { config: cfg, cipher, sensitive } = cliSecrets(config());
       let conn: ConnectionRow | null;
       try {
@@ -208,6 +252,13 @@ export function registerConnectionCommands(program: Command, config: () => Confi
     .option('--conn-id <conn_id>', 'only this connection')
     .addOption(output())
     .action(async (o: { output: OutputFormat; connId?: string }) => {
+      const api = remoteApi();
+      if (api) {
+        const { connections: rows } = await api.get<{ connections: ApiConnection[] }>('/api/v2/connections?limit=10000&order_by=connection_id');
+        const sensitive = SensitiveNames.fromConfig(config());
+        printRows(rows.filter((c) => !o.connId || c.connection_id === o.connId).map((c) => shown(fromApi(c), sensitive)), o.output, ['conn_id', 'conn_type', 'description', 'host', 'schema', 'login', 'password', 'port', 'extra_dejson']);
+        return;
+      }
       const { config: cfg, cipher, sensitive } = cliSecrets(config());
       await withDb(cfg, async (d) => {
         const { connections: rows } = await listConnections(d.pool, cipher, { orderBy: 'conn_id', idPatterns: o.connId ? [o.connId.replace(/[\\%_]/g, '\\$&')] : undefined });
@@ -222,6 +273,14 @@ export function registerConnectionCommands(program: Command, config: () => Confi
     .action(async (file: string, o: { overwrite?: boolean }) => {
       if (!fs.existsSync(file)) throw new CliError(`Missing connections file: ${file}`);
       const entries = parseConnectionsFile(fs.readFileSync(file, 'utf8'), file);
+      const api = remoteApi();
+      if (api) {
+        const r = await api.patch('/api/v2/connections', { actions: [{ action: 'create', action_on_existence: o.overwrite ? 'overwrite' : 'skip', entities: entries.map(toApi) }] });
+        if (r.create?.errors?.length) throw new CliError(`${r.create.errors.map((e: { error: string }) => e.error).join('; ')}; nothing was imported`);
+        const done = new Set<string>(r.create?.success ?? []);
+        process.stdout.write(`${entries.map((c) => (done.has(c.conn_id) ? `Imported connection ${c.conn_id}` : `Could not import connection ${c.conn_id}: connection already exists.`)).join('\n')}\n`);
+        return;
+      }
       const { config: cfg, cipher } = cliSecrets(config());
       const lines = await withDb(cfg, (d) =>
         inTransaction(d.pool, async (db) => {
@@ -244,6 +303,7 @@ export function registerConnectionCommands(program: Command, config: () => Confi
     .command('export <file>')
     .description('Export every connection to a JSON file (- for standard output); passwords are written in clear text')
     .action(async (file: string) => {
+      if (remoteApi()) throw new CliError('connections export works on the local installation only: the API shows passwords as ***, so an export through it could not be imported back');
       const { config: cfg, cipher } = cliSecrets(config());
       const rows = await withDb(cfg, async (d) => (await listConnections(d.pool, cipher, { orderBy: 'conn_id' })).connections);
       const text = `${JSON.stringify(Object.fromEntries(rows.map((c) => [c.conn_id, exportEntry(c)])), null, 2)}\n`;

@@ -18,6 +18,10 @@ import { registerRotateFernetKey } from './secrets.ts';
 import { registerTasksClear } from './tasks-clear.ts';
 import { registerTasksState } from './tasks-state.ts';
 import { registerUserCommands } from './users.ts';
+import { registerAuthCommands } from './auth.ts';
+import { registerPoolCommands } from './pools.ts';
+import { remoteApi, seg, setApiUrl } from './api-client.ts';
+import { remoteRunId } from './tasks-state.ts';
 import { registerVariableCommands } from './variables.ts';
 import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { CliError } from './errors.ts';
@@ -72,9 +76,17 @@ function runRow(r: DagRunRow) {
   return { dag_id: r.dag_id, run_id: r.run_id, state: r.state, run_type: r.run_type, logical_date: r.logical_date?.toISOString() ?? null, start_date: r.start_date?.toISOString() ?? null, end_date: r.end_date?.toISOString() ?? null, conf: r.conf };
 }
 
+/** The same rows from the REST API's shapes, so local and remote output match. */
+type ApiDag = { dag_id: string; relative_fileloc: string; owners: string[]; is_paused: boolean; timetable_summary: string | null; next_dagrun_logical_date: string | null; tags: { name: string }[] };
+type ApiRun = { dag_id: string; dag_run_id: string; state: string; run_type: string; logical_date: string | null; start_date: string | null; end_date: string | null; conf: unknown };
+const apiDagRow = (d: ApiDag) => ({ dag_id: d.dag_id, fileloc: d.relative_fileloc, owners: d.owners.join(','), is_paused: d.is_paused, schedule: d.timetable_summary ?? 'None', next_dagrun: d.next_dagrun_logical_date, tags: d.tags.map((t) => t.name).join(',') });
+const apiRunRow = (r: ApiRun) => ({ dag_id: r.dag_id, run_id: r.dag_run_id, state: r.state, run_type: r.run_type, logical_date: r.logical_date, start_date: r.start_date, end_date: r.end_date, conf: r.conf });
+
 export function buildCli(): Command {
   const program = new Command('updraft').description('Updraft: Airflow-style workflow orchestration in TypeScript').version(VERSION, '--version');
   program.showHelpAfterError('(run with --help for usage)');
+  program.option('--api-url <url>', 'work against this api-server through its REST API (default UPDRAFT_API_URL; none: the local installation)');
+  program.hook('preAction', (_program, action) => setApiUrl(action.optsWithGlobals().apiUrl as string | undefined));
 
   program.command('version').description('Show the version').action(() => {
     process.stdout.write(`${VERSION}\n`);
@@ -121,6 +133,12 @@ export function buildCli(): Command {
     .addOption(outputOption())
     .option('--include-inactive', 'also list DAGs whose file is gone')
     .action(async (o) => {
+      const api = remoteApi();
+      if (api) {
+        const { dags: rows } = await api.get<{ dags: ApiDag[] }>(`/api/v2/dags?limit=10000${o.includeInactive ? '&exclude_stale=false' : ''}`);
+        printRows(rows.map(apiDagRow), o.output as OutputFormat);
+        return;
+      }
       await withDb(config(), async (d) => {
         const rows = await d.pool.query<DagRow>(`SELECT * FROM dag ${o.includeInactive ? '' : 'WHERE is_active'} ORDER BY dag_id`);
         printRows(rows.rows.map(dagRow), o.output as OutputFormat);
@@ -134,6 +152,12 @@ export function buildCli(): Command {
     .description('List the DAG files that failed to import')
     .addOption(outputOption())
     .action(async (o) => {
+      const api = remoteApi();
+      if (api) {
+        const { import_errors: rows } = await api.get<{ import_errors: { filename: string; stack_trace: string }[] }>('/api/v2/importErrors?limit=10000');
+        printRows(rows.map((r) => ({ filepath: r.filename, error: o.output === 'table' ? r.stack_trace.split('\n')[0] : r.stack_trace })), o.output as OutputFormat, ['filepath', 'error']);
+        return;
+      }
       await withDb(config(), async (d) => {
         const rows = await d.pool.query<{ filename: string; message: string; stacktrace: string }>('SELECT filename, message, stacktrace FROM import_error ORDER BY filename');
         printRows(rows.rows.map((r) => ({ filepath: r.filename, error: o.output === 'table' ? r.message.split('\n')[0] : r.stacktrace })), o.output as OutputFormat, ['filepath', 'error']);
@@ -148,12 +172,19 @@ export function buildCli(): Command {
     .addOption(outputOption())
     .action(async (dagId: string, o) => {
       const conf = parseConf(o.conf);
+      let logical: Date | undefined;
+      if (o.logicalDate) {
+        logical = new Date(o.logicalDate);
+        if (Number.isNaN(logical.getTime())) throw new CliError(`--logical-date is not a date: ${o.logicalDate}`);
+      }
+      const api = remoteApi();
+      if (api) {
+        // Airflow's CLI triggers with the current time as logical date unless given
+        const run = await api.post<ApiRun>(`/api/v2/dags/${seg(dagId)}/dagRuns`, { dag_run_id: o.runId ?? null, logical_date: (logical ?? new Date()).toISOString(), conf: conf ?? {} });
+        printRows([apiRunRow(run)], o.output as OutputFormat, ['dag_id', 'run_id', 'state', 'logical_date', 'conf']);
+        return;
+      }
       await withDb(config(), async (d) => {
-        let logical: Date | undefined;
-        if (o.logicalDate) {
-          logical = new Date(o.logicalDate);
-          if (Number.isNaN(logical.getTime())) throw new CliError(`--logical-date is not a date: ${o.logicalDate}`);
-        }
         try {
           const run = await triggerDagRun(d.pool, { dag_id: dagId, run_id: o.runId, logical_date: logical, conf, triggered_by: 'cli' });
           await logEvent(d.pool, { event: 'cli_trigger', owner: process.env.USER ?? null, dag_id: dagId, run_id: run.run_id, extra: conf });
@@ -171,6 +202,12 @@ export function buildCli(): Command {
       .command(`${name} <dag_id>`)
       .description(`${paused ? 'Pause' : 'Unpause'} a DAG`)
       .action(async (dagId: string) => {
+        const api = remoteApi();
+        if (api) {
+          await api.patch(`/api/v2/dags/${seg(dagId)}`, { is_paused: paused });
+          process.stdout.write(`Dag: ${dagId}, paused: ${paused}\n`);
+          return;
+        }
         await withDb(config(), async (d) => {
           const row = await setPaused(d.pool, dagId, paused);
           if (!row) throw new CliError(`DAG '${dagId}' not found`);
@@ -185,6 +222,12 @@ export function buildCli(): Command {
     .option('--state <state>', 'only runs in this state')
     .addOption(outputOption())
     .action(async (dagId: string, o) => {
+      const api = remoteApi();
+      if (api) {
+        const { dag_runs: rows } = await api.get<{ dag_runs: ApiRun[] }>(`/api/v2/dags/${seg(dagId)}/dagRuns?limit=10000&order_by=-run_after${o.state ? `&state=${seg(o.state)}` : ''}`);
+        printRows(rows.map(apiRunRow), o.output as OutputFormat, ['dag_id', 'run_id', 'state', 'run_type', 'logical_date', 'start_date', 'end_date']);
+        return;
+      }
       await withDb(config(), async (d) => {
         if (!(await getDag(d.pool, dagId))) throw new CliError(`DAG '${dagId}' not found`);
         const rows = await d.pool.query<DagRunRow>(`SELECT * FROM dag_run WHERE dag_id = $1 ${o.state ? 'AND state = $2' : ''} ORDER BY run_after DESC, id DESC`, o.state ? [dagId, o.state] : [dagId]);
@@ -195,6 +238,12 @@ export function buildCli(): Command {
     .command('state <dag_id> <run_id_or_logical_date>')
     .description('Print the state of a DAG run')
     .action(async (dagId: string, key: string) => {
+      const api = remoteApi();
+      if (api) {
+        const run = await api.get<ApiRun>(`/api/v2/dags/${seg(dagId)}/dagRuns/${seg(await remoteRunId(api, dagId, key))}`);
+        process.stdout.write(`${run.state}\n`);
+        return;
+      }
       await withDb(config(), async (d) => {
         const asDate = new Date(key);
         const r = await d.pool.query<DagRunRow>(
@@ -204,6 +253,17 @@ export function buildCli(): Command {
         if (!r.rows[0]) throw new CliError(`No run of DAG '${dagId}' with run_id or logical_date '${key}'`);
         process.stdout.write(`${r.rows[0].state}\n`);
       });
+    });
+  dags
+    .command('delete <dag_id>')
+    .description('Delete a DAG with its runs and task instances (the file stays: the DAG comes back at its next parse)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (dagId: string, o: { yes?: boolean }) => {
+      if (!o.yes) throw new CliError(`Deleting ${dagId} removes all its runs and task history: add --yes to confirm`);
+      const api = remoteApi();
+      if (!api) throw new CliError('dags delete goes through the api-server: give --api-url (or UPDRAFT_API_URL), e.g. http://127.0.0.1:8080');
+      await api.delete(`/api/v2/dags/${seg(dagId)}`);
+      process.stdout.write(`Dag: ${dagId} deleted\n`);
     });
   dags
     .command('test <dag_id> [logical_date]')
@@ -222,6 +282,13 @@ export function buildCli(): Command {
     .description('List the tasks of a DAG')
     .addOption(outputOption())
     .action(async (dagId: string, o) => {
+      const api = remoteApi();
+      if (api) {
+        const { tasks: rows } = await api.get<{ tasks: { task_id: string; operator_name: string; trigger_rule: string; downstream_task_ids: string[] }[] }>(`/api/v2/dags/${seg(dagId)}/tasks`);
+        if (o.output === 'table') process.stdout.write(`${rows.map((t) => t.task_id).sort().join('\n')}\n`);
+        else printRows(rows.map((t) => ({ task_id: t.task_id, operator: t.operator_name, trigger_rule: t.trigger_rule, downstream: t.downstream_task_ids })), o.output as OutputFormat);
+        return;
+      }
       await withDb(config(), async (d) => {
         const dag = await getDag(d.pool, dagId);
         if (!dag?.latest_version_id) throw new CliError(`DAG '${dagId}' not found`);
@@ -242,6 +309,13 @@ export function buildCli(): Command {
     .description('Print the log of a task try')
     .option('-t, --try-number <n>', 'try number (default: the latest)')
     .action(async (dagId: string, runId: string, taskId: string, o) => {
+      const api = remoteApi();
+      if (api) {
+        const base = `/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}`;
+        const tryNumber = o.tryNumber ? Number(o.tryNumber) : (await api.get<{ try_number: number }>(base)).try_number;
+        process.stdout.write(await api.request<string>('GET', `${base}/logs/${tryNumber}?full_content=true`, undefined, 'text/plain'));
+        return;
+      }
       await withDb(config(), async (d) => {
         const ti = await d.pool.query<{ try_number: number; map_index: number }>('SELECT try_number, map_index FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3', [dagId, runId, taskId]);
         if (!ti.rows[0]) throw new CliError(`No task instance ${dagId}.${taskId} in run ${runId}`);
@@ -254,6 +328,8 @@ export function buildCli(): Command {
 
   registerVariableCommands(program, config);
   registerUserCommands(program, config);
+  registerPoolCommands(program, config);
+  registerAuthCommands(program);
   registerConnectionCommands(program, config);
   registerRotateFernetKey(program, config);
 

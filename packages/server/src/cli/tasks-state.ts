@@ -6,6 +6,20 @@ import type { Command } from 'commander';
 import type { Config } from '../config/config.ts';
 import { CliError } from './errors.ts';
 import { withDb } from './with-db.ts';
+import { type ApiClient, remoteApi, seg } from './api-client.ts';
+
+/** The run id a run id or a logical date names, through the API. */
+export async function remoteRunId(api: ApiClient, dagId: string, key: string): Promise<string> {
+  const byId = await api.get(`/api/v2/dags/${seg(dagId)}/dagRuns/${seg(key)}`).catch(() => null);
+  if (byId) return byId.dag_run_id as string;
+  const asDate = new Date(key);
+  if (!Number.isNaN(asDate.getTime())) {
+    const iso = encodeURIComponent(asDate.toISOString());
+    const found = await api.get(`/api/v2/dags/${seg(dagId)}/dagRuns?logical_date_gte=${iso}&logical_date_lte=${iso}`);
+    if (found.dag_runs[0]) return found.dag_runs[0].dag_run_id as string;
+  }
+  throw new CliError(`No run of DAG '${dagId}' with run_id or logical_date '${key}'`);
+}
 
 export function registerTasksState(tasks: Command, config: () => Config) {
   tasks
@@ -15,6 +29,13 @@ export function registerTasksState(tasks: Command, config: () => Config) {
     .action(async (dagId: string, taskId: string, key: string, o) => {
       const mapIndex = Number(o.mapIndex);
       if (!Number.isInteger(mapIndex)) throw new CliError(`--map-index must be an integer, got '${o.mapIndex}'`);
+      const api = remoteApi();
+      if (api) {
+        const runId = await remoteRunId(api, dagId, key);
+        const ti = await api.get(`/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/${mapIndex}`);
+        process.stdout.write(`${ti.state ?? 'None'}\n`);
+        return;
+      }
       await withDb(config(), async (d) => {
         const asDate = new Date(key);
         const run = await d.pool.query<{ run_id: string }>(

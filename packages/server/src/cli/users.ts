@@ -13,6 +13,9 @@ import { CliError } from './errors.ts';
 import { type OutputFormat, printRows } from './output.ts';
 import { cliUser } from './secrets.ts';
 import { withDb } from './with-db.ts';
+import { remoteApi, seg } from './api-client.ts';
+
+type ApiUser = { username: string; email: string | null; first_name: string; last_name: string; roles: { name: string }[] };
 
 const MIN_PASSWORD = 8;
 
@@ -44,6 +47,14 @@ export function registerUserCommands(program: Command, config: () => Config) {
     .action(async (o) => {
       const user = { username: String(o.username).trim(), roles: [role(o.role)], email: o.email ?? null, password: password(o), first_name: o.firstname ?? '', last_name: o.lastname ?? '' };
       if (!/^[\w.@+-]{1,128}$/.test(user.username)) throw new CliError(`User name '${user.username}' may only contain letters, digits and _ . @ + -`);
+      const api = remoteApi();
+      if (api) {
+        await api.post('/auth/fab/v1/users', { ...user, roles: user.roles.map((name) => ({ name })) }).catch((err: Error) => {
+          throw /HTTP 409/.test(err.message) ? new CliError(`User '${user.username}' already exists (use \`updraft users reset-password\` to change the password)`) : err;
+        });
+        process.stdout.write(`User '${user.username}' created with role ${user.roles[0]}\n`);
+        return;
+      }
       await withDb(config(), async (db) => {
         if (!(await createUser(db.pool, user))) throw new CliError(`User '${user.username}' already exists (use \`updraft users reset-password\` to change the password)`);
         await logEvent(db.pool, { event: 'cli_users_create', owner: cliUser(), extra: { username: user.username, roles: user.roles } });
@@ -55,6 +66,16 @@ export function registerUserCommands(program: Command, config: () => Config) {
     .description('List users')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
     .action(async (o) => {
+      const api = remoteApi();
+      if (api) {
+        const { users: rows } = await api.get<{ users: ApiUser[] }>('/auth/fab/v1/users?limit=10000');
+        printRows(
+          rows.map((u) => ({ username: u.username, role: u.roles.map((r) => r.name).join(','), email: u.email, first_name: u.first_name, last_name: u.last_name })),
+          o.output as OutputFormat,
+          ['username', 'role', 'email'],
+        );
+        return;
+      }
       await withDb(config(), async (db) => {
         const { users: rows } = await listUsers(db.pool);
         printRows(
@@ -69,6 +90,12 @@ export function registerUserCommands(program: Command, config: () => Config) {
     .description('Delete a user')
     .requiredOption('-u, --username <name>', 'user name')
     .action(async (o) => {
+      const api = remoteApi();
+      if (api) {
+        await api.delete(`/auth/fab/v1/users/${seg(o.username)}`);
+        process.stdout.write(`User '${o.username}' deleted\n`);
+        return;
+      }
       await withDb(config(), async (db) => {
         if (!(await deleteUser(db.pool, o.username))) throw new CliError(`User '${o.username}' does not exist`);
         await logEvent(db.pool, { event: 'cli_users_delete', owner: cliUser(), extra: { username: o.username } });
@@ -83,6 +110,12 @@ export function registerUserCommands(program: Command, config: () => Config) {
     .option('--password-stdin', 'read the password from standard input')
     .action(async (o) => {
       const value = password(o);
+      const api = remoteApi();
+      if (api) {
+        await api.patch(`/auth/fab/v1/users/${seg(o.username)}?update_mask=password`, { password: value });
+        process.stdout.write(`Password of '${o.username}' changed\n`);
+        return;
+      }
       await withDb(config(), async (db) => {
         if (!(await resetPassword(db.pool, o.username, value))) throw new CliError(`User '${o.username}' does not exist`);
         await logEvent(db.pool, { event: 'cli_users_reset_password', owner: cliUser(), extra: { username: o.username } });
@@ -100,6 +133,15 @@ export function registerUserCommands(program: Command, config: () => Config) {
       .requiredOption('-r, --role <role>', `one of ${ROLES.join(', ')}`)
       .action(async (o) => {
         const r = role(o.role);
+        const api = remoteApi();
+        if (api) {
+          const user = await api.get<ApiUser>(`/auth/fab/v1/users/${seg(o.username)}`);
+          const held = user.roles.map((x) => x.name);
+          const roles = name === 'add-role' ? [...new Set([...held, r])] : held.filter((x) => x !== r);
+          await api.patch(`/auth/fab/v1/users/${seg(o.username)}?update_mask=roles`, { roles: roles.map((x) => ({ name: x })) });
+          process.stdout.write(`Role ${r} ${verb} '${o.username}' (roles now: ${roles.join(', ') || 'none'})\n`);
+          return;
+        }
         await withDb(config(), async (db) => {
           const user = await change(db.pool, o.username, r);
           if (!user) throw new CliError(`User '${o.username}' does not exist`);

@@ -15,6 +15,7 @@ import { CliError } from './errors.ts';
 import { type OutputFormat, printRows } from './output.ts';
 import { cliSecrets, cliUser } from './secrets.ts';
 import { withDb } from './with-db.ts';
+import { remoteApi, seg } from './api-client.ts';
 
 const MAX_KEY_LENGTH = 250;
 
@@ -91,9 +92,21 @@ export function registerVariableCommands(program: Command, config: () => Config)
     .option('-d, --default <value>', 'print this when the Variable does not exist, instead of failing')
     .option('-j, --json', 'the value is JSON: print it parsed and indented')
     .action(async (key: string, o: { default?: string; json?: boolean }) => {
-      const { config: cfg, cipher } = cliSecrets(config());
-      let value = variableFromEnv(key);
-      if (value === null) value = await withDb(cfg, async (d) => (await getVariable(d.pool, cipher, key))?.val ?? null);
+      const api = remoteApi();
+      let value: string | null;
+      if (api) {
+        const r = await api.get(`/api/v2/variables/${seg(key)}`).catch((err: Error) => {
+          if (/HTTP 404/.test(err.message)) return null;
+          throw err;
+        });
+        value = r?.value ?? null;
+      } else {
+        value = variableFromEnv(key);
+        if (value === null) {
+          const { config: cfg, cipher } = cliSecrets(config());
+          value = await withDb(cfg, async (d) => (await getVariable(d.pool, cipher, key))?.val ?? null);
+        }
+      }
       if (value === null) {
         if (o.default === undefined) throw new CliError(`Variable ${key} does not exist`);
         value = o.default;
@@ -124,6 +137,20 @@ export function registerVariableCommands(program: Command, config: () => Config)
           throw new CliError(`--json: the value is not valid JSON (${(err as Error).message})`);
         }
       }
+      const api = remoteApi();
+      if (api) {
+        const body = { key, value: val, ...(o.description === undefined ? {} : { description: o.description }) };
+        const created = await api.post('/api/v2/variables', body).then(
+          () => true,
+          (err: Error) => {
+            if (!/HTTP 409/.test(err.message)) throw err;
+            return false;
+          },
+        );
+        if (!created) await api.patch(`/api/v2/variables/${seg(key)}`, body);
+        process.stdout.write(`Variable ${key} created\n`);
+        return;
+      }
       const { config: cfg, cipher } = cliSecrets(config());
       await withDb(cfg, (d) =>
         inTransaction(d.pool, async (db) => {
@@ -138,6 +165,12 @@ export function registerVariableCommands(program: Command, config: () => Config)
     .command('delete <key>')
     .description('Delete a Variable')
     .action(async (key: string) => {
+      const api = remoteApi();
+      if (api) {
+        await api.delete(`/api/v2/variables/${seg(key)}`);
+        process.stdout.write(`Variable ${key} deleted\n`);
+        return;
+      }
       const { config: cfg } = cliSecrets(config());
       await withDb(cfg, (d) =>
         inTransaction(d.pool, async (db) => {
@@ -153,6 +186,12 @@ export function registerVariableCommands(program: Command, config: () => Config)
     .description('List the Variables (values of sensitive keys shown as ***)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml', 'plain']).default('table'))
     .action(async (o: { output: OutputFormat }) => {
+      const api = remoteApi();
+      if (api) {
+        const { variables: rows } = await api.get<{ variables: { key: string; value: string; description: string | null }[] }>('/api/v2/variables?limit=10000&order_by=key');
+        printRows(rows.map((v) => ({ key: v.key, val: v.value, description: v.description })), o.output, ['key', 'val', 'description']);
+        return;
+      }
       const { config: cfg, cipher, sensitive } = cliSecrets(config());
       await withDb(cfg, async (d) => {
         const { variables: rows } = await listVariables(d.pool, cipher, { orderBy: 'key' });
@@ -171,6 +210,16 @@ export function registerVariableCommands(program: Command, config: () => Config)
     .action(async (file: string, o: { actionOnExistingKey: 'overwrite' | 'fail' | 'skip' }) => {
       if (!fs.existsSync(file)) throw new CliError(`Missing variables file: ${file}`);
       const entries = parseVariablesFile(fs.readFileSync(file, 'utf8'), file);
+      const api = remoteApi();
+      if (api) {
+        // one bulk create: all or nothing on the server too
+        const onExisting = o.actionOnExistingKey;
+        const r = await api.patch('/api/v2/variables', { actions: [{ action: 'create', action_on_existence: onExisting, entities: entries.map((e) => ({ key: e.key, value: e.val, description: e.description })) }] });
+        if (r.create?.errors?.length) throw new CliError(`${r.create.errors.map((e: { error: string }) => e.error).join('; ')}; nothing was imported`);
+        const done = r.create?.success?.length ?? 0;
+        process.stdout.write(`${done} of ${entries.length} variables successfully updated.\n`);
+        return;
+      }
       const { config: cfg, cipher } = cliSecrets(config());
       const skipped = await withDb(cfg, (d) =>
         inTransaction(d.pool, async (db) => {
@@ -197,6 +246,7 @@ export function registerVariableCommands(program: Command, config: () => Config)
     .command('export <file>')
     .description('Export every Variable to a JSON file (- for standard output); values are written in clear text')
     .action(async (file: string) => {
+      if (remoteApi()) throw new CliError('variables export works on the local installation only: the API shows sensitive values as ***, so an export through it could not be imported back');
       const { config: cfg, cipher } = cliSecrets(config());
       const rows = await withDb(cfg, async (d) => (await listVariables(d.pool, cipher, { orderBy: 'key' })).variables);
       const text = variablesFileContent(rows);
