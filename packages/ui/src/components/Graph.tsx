@@ -3,7 +3,7 @@
  * their state in the selected run and refreshed while it runs, task groups
  * that fold, zoom and pan. Clicking a task opens its task instance panel.
  */
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, Handle, MiniMap, Position, ReactFlow, ReactFlowProvider, useNodesState, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { enc } from '../api.ts';
@@ -24,16 +24,18 @@ interface TaskData extends Record<string, unknown> {
   group?: string;
   collapsed?: boolean;
   mapped?: number;
+  /** opens the task's panel (or folds / unfolds the group): the node's button, so the keyboard reaches it */
+  open?: () => void;
 }
 
 const TaskBox = memo(function TaskBox({ data }: NodeProps<Node<TaskData>>) {
   return (
     <div className={data.selected ? 'graph-node selected' : 'graph-node'} data-state={data.state ?? 'none'} style={{ borderLeftColor: stateColor(data.state) }} title={`${data.label}: ${data.state ?? 'no status'}`}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
-      <div className="graph-node-label">
+      <button type="button" className="graph-node-label" onClick={(e) => (e.stopPropagation(), data.open?.())} aria-label={`${data.group ? `Expand group ${data.label}` : `Open ${data.label}`}: ${data.state ?? 'no status'}`}>
         {data.group ? `▸ ${data.label}` : data.label}
         {data.mapped ? <span className="mapped-mark"> [{data.mapped}]</span> : null}
-      </div>
+      </button>
       <div className="graph-node-sub">
         <span>{data.sub}</span>
         <span className="graph-node-state">{data.state ?? ''}</span>
@@ -46,7 +48,9 @@ const TaskBox = memo(function TaskBox({ data }: NodeProps<Node<TaskData>>) {
 const GroupBox = memo(function GroupBox({ data }: NodeProps<Node<TaskData>>) {
   return (
     <div className="graph-group" data-state={data.state ?? 'none'} style={{ borderColor: stateColor(data.state) }}>
-      <div className="graph-group-label">▾ {data.label}</div>
+      <button type="button" className="graph-group-label" onClick={(e) => (e.stopPropagation(), data.open?.())} aria-label={`Collapse group ${data.label}`}>
+        ▾ {data.label}
+      </button>
     </div>
   );
 });
@@ -122,6 +126,23 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
     };
   }, [tree, collapsed]);
 
+  const openNode = useCallback(
+    (id: string) => {
+      if (id.startsWith('group:')) {
+        const g = id.slice(6);
+        setCollapsed((c) => {
+          const next = new Set(c);
+          if (next.has(g)) next.delete(g);
+          else next.add(g);
+          return next;
+        });
+      } else if (runId) {
+        navigate(withQuery({ run_id: runId, task_id: id, try: null, map_index: null }, `/dags/${enc(dagId)}/graph`));
+      }
+    },
+    [dagId, runId],
+  );
+
   // states (and the selection) are painted onto the laid-out nodes
   const painted = useMemo(() => {
     if (!layout || !tree) return null;
@@ -148,10 +169,10 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
         if (t?.is_mapped) mapped = states.length;
         sub = t?.operator ?? '';
       }
-      data.set(n.id, { ...n.data, state, sub, mapped, selected: n.id === taskId });
+      data.set(n.id, { ...n.data, state, sub, mapped, selected: n.id === taskId, open: () => openNode(n.id) });
     }
     return data;
-  }, [layout, tree, tis.data, taskId]);
+  }, [layout, tree, tis.data, taskId, openNode]);
 
   // React Flow owns the nodes (it records their measured sizes); a new layout replaces them,
   // new states only replace each node's data, so nothing is measured again
@@ -177,19 +198,7 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
     );
   }, [layout, nodes, flow]);
 
-  const onNodeClick = (_: unknown, node: Node<TaskData>) => {
-    if (node.id.startsWith('group:')) {
-      const g = node.id.slice(6);
-      setCollapsed((c) => {
-        const next = new Set(c);
-        if (next.has(g)) next.delete(g);
-        else next.add(g);
-        return next;
-      });
-      return;
-    }
-    if (runId) navigate(withQuery({ run_id: runId, task_id: node.id, try: null, map_index: null }, `/dags/${enc(dagId)}/graph`));
-  };
+  const onNodeClick = (_: unknown, node: Node<TaskData>) => openNode(node.id);
 
   if (structure.error) return <ErrorBox error={structure.error} />;
   if (!tree) return <Loading />;

@@ -44,7 +44,8 @@ export interface UiBuild {
   ms: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// unref'd: a process that only waits for another's build (a short test, say) may still exit
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Takes the build lock; false while another live process holds it. A dead holder's lock is taken over. */
 function tryLock(): boolean {
