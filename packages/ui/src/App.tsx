@@ -14,7 +14,6 @@ import { TimeContext, TZ_KEY, useTimeApi } from './time.tsx';
 export interface UiConfig {
   version: string;
   default_ui_timezone: string;
-  expose_config: boolean;
   username: string | null;
   role: string | null;
 }

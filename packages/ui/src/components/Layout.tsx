@@ -71,8 +71,27 @@ export function useTheme(): [string, (t: string) => void] {
   return [theme, setTheme];
 }
 
+/** Open menus close on a click elsewhere and on Escape. */
+function useMenusClose() {
+  useEffect(() => {
+    const close = (except: EventTarget | null) =>
+      document.querySelectorAll<HTMLDetailsElement>('details.menu[open]').forEach((d) => {
+        if (!(except instanceof Node) || !d.contains(except)) d.removeAttribute('open');
+      });
+    const onClick = (e: MouseEvent) => close(e.target);
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close(null);
+    document.addEventListener('click', onClick);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('click', onClick);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, []);
+}
+
 export function Layout({ config, path, children }: { config: UiConfig | null; path: string; children: ReactNode }) {
   const [theme, setTheme] = useTheme();
+  useMenusClose();
   return (
     <div className="app">
       <header className="topbar">

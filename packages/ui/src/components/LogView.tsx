@@ -5,9 +5,22 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { enc, session } from '../api.ts';
+import { useTime } from '../time.tsx';
 
 const LINE = /^\[([^\]]+)\] \{([^}]*)\} (\w+) - (.*)$/;
-const levelOf = (line: string) => (LINE.exec(line)?.[3] ?? '').toLowerCase();
+
+/** One log line, its level coloured and its timestamp shown in the chosen time zone (the file keeps UTC). */
+function LogLine({ line }: { line: string }) {
+  const { format } = useTime();
+  const m = LINE.exec(line);
+  if (!m) return <div className="log-line">{line}</div>;
+  const when = new Date(m[1]);
+  return (
+    <div className={`log-line level-${m[3].toLowerCase()}`}>
+      [{Number.isNaN(when.getTime()) ? m[1] : <time dateTime={m[1]}>{format(when)}</time>}] {`{${m[2]}}`} {m[3]} - {m[4]}
+    </div>
+  );
+}
 
 /** Reads an SSE response body and calls back per event. */
 async function readEvents(res: Response, onEvent: (event: string, data: unknown) => void) {
@@ -109,9 +122,7 @@ export function LogView({ dagId, runId, taskId, tryNumber, mapIndex }: { dagId: 
       )}
       <pre ref={box} className={wrap ? 'log-lines wrap' : 'log-lines'} onScroll={onScroll} tabIndex={0} aria-label="Task log">
         {lines.map((l, i) => (
-          <div key={i} className={`log-line level-${levelOf(l)}`}>
-            {l}
-          </div>
+          <LogLine key={i} line={l} />
         ))}
         {status === 'done' && !lines.length && <div className="muted">(this try wrote no log lines)</div>}
       </pre>

@@ -151,7 +151,7 @@ export function DagList({ query }: { query: URLSearchParams }) {
                     </td>
                     <td>{last ? <Link to={`/dags/${enc(d.dag_id)}/grid?run_id=${enc(last.dag_run_id)}`}><Time value={last.logical_date ?? last.run_after} /></Link> : <span className="muted">–</span>}</td>
                     <td>
-                      <Time value={d.is_paused ? null : d.next_dagrun_run_after ?? d.next_dagrun_logical_date} />
+                      <Time value={d.next_dagrun_run_after ?? d.next_dagrun_logical_date} />
                     </td>
                     <td className="actions">
                       <button type="button" className="icon-button" aria-label={`Trigger ${d.dag_id}`} title="Trigger DAG" onClick={() => setTrigger(d.dag_id)}>

@@ -18,7 +18,6 @@ export function registerUi(app: FastifyInstance, deps: { pool: pg.Pool; config: 
   app.get('/ui/config', async (req) => ({
     version: VERSION,
     default_ui_timezone: deps.config.str('webserver', 'default_ui_timezone'),
-    expose_config: deps.config.bool('api', 'expose_config'),
     username: req.user?.sub ?? null,
     role: req.user?.role ?? null,
   }));

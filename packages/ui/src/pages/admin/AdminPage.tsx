@@ -122,12 +122,12 @@ const users: ResourceSpec<User> = {
   }),
 };
 
-function ConfigPage({ exposed }: { exposed: boolean }) {
+function ConfigPage() {
   const config = useApi<{ sections: { name: string; options: { key: string; value: string; source?: string }[] }[] }>('/api/v2/config');
   return (
     <section className="page">
       <h1>Configuration</h1>
-      {config.error && <ErrorBox error={exposed ? config.error : `${config.error} The configuration is not exposed: set [api] expose_config = True to see it here.`} />}
+      <ErrorBox error={config.error} />
       {!config.data && !config.error && <Loading />}
       {config.data?.sections.map((s) => (
         <details key={s.name} open className="config-section">
@@ -154,7 +154,7 @@ export function AdminPage({ section, config }: { section: string; config: UiConf
   if (section === 'variables') return <VariablesPage />;
   if (section === 'connections') return <ResourcePage spec={connections} />;
   if (section === 'pools') return <ResourcePage spec={pools} />;
-  if (section === 'config') return <ConfigPage exposed={!!config?.expose_config} />;
+  if (section === 'config') return <ConfigPage />;
   if (section === 'users') {
     if (config?.role && config.role !== 'Admin') return <ErrorBox error="Only users with the Admin role manage users." />;
     return <ResourcePage spec={users} />;
