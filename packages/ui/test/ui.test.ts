@@ -10,6 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { loadConfig } from '../../server/src/config/config.ts';
+import { getVariable } from '../../server/src/db/sql/variables.ts';
+import { SecretCipher } from '../../server/src/security/encryption.ts';
 import { ADMIN_PASSWORD, startStandalone, waitFor, type TestStandalone } from '../../server/test/helpers.ts';
 import { chromiumMissing, launch, openPage, screenshot, signIn } from './browser.ts';
 
@@ -241,6 +244,16 @@ test('import Variables from a JSON file and see them listed', { skip }, async ()
   await page.getByRole('alert').filter({ hasText: 'not valid JSON' }).waitFor();
   assert.equal((await s.api('GET', '/api/v2/variables')).body.total_entries, 3);
   await screenshot(page, '07-variables');
+
+  // editing a masked variable's description leaves its value alone
+  await page.getByRole('button', { name: 'Edit api_key' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit variable' });
+  assert.equal(await dialog.getByLabel('value').inputValue(), '***');
+  await dialog.getByLabel('description').fill('the partner API key');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await table.getByText('the partner API key').waitFor();
+  const cipher = SecretCipher.fromConfig(loadConfig({ UPDRAFT_HOME: path.dirname(s.dagsFolder) }));
+  assert.equal((await getVariable(s.db.pool, cipher, 'api_key'))?.val, 'secret-value');
 });
 
 test('times follow [webserver] default_ui_timezone and the time zone selector', { skip }, async () => {

@@ -34,6 +34,8 @@ export interface ResourceSpec<T> {
   fields: Field[];
   /** the form's starting values for an existing row (default: the row's fields of the same names) */
   toForm?(row: T): Record<string, unknown>;
+  /** fields an update changes (the update_mask query), when not all of them */
+  updateMask?(values: Record<string, unknown>): string[] | null;
   /** body sent on create and update, from the form's values */
   toBody?(values: Record<string, unknown>, creating: boolean): Record<string, unknown>;
   extraActions?(reload: () => void): ReactNode;
@@ -63,7 +65,10 @@ function ResourceForm<T>({ spec, row, onClose, onSaved }: { spec: ResourceSpec<T
     const body = spec.toBody ? spec.toBody(cleaned, creating) : cleaned;
     try {
       if (creating) await api('POST', spec.url, body);
-      else await api('PATCH', `${spec.url}/${enc(String((row as Record<string, unknown>)[spec.idField]))}`, body);
+      else {
+        const mask = spec.updateMask?.(cleaned);
+        await api('PATCH', `${spec.url}/${enc(String((row as Record<string, unknown>)[spec.idField]))}${mask ? qs({ update_mask: mask.join(',') }) : ''}`, body);
+      }
       onSaved();
     } catch (err) {
       setError((err as Error).message);

@@ -90,6 +90,8 @@ const spec: ResourceSpec<Variable> = {
     { name: 'description' },
   ],
   toBody: (v) => ({ key: v.key, value: v.value ?? '', description: v.description }),
+  // a masked value left as *** keeps what is stored: only the description changes
+  updateMask: (v) => (v.value === '***' ? ['description'] : null),
   extraActions: (reload) => <ImportExport reload={reload} />,
   emptyText: 'No variables yet: add one or import a JSON file.',
 };
