@@ -98,6 +98,12 @@ export class Contract {
   }
 }
 
+/** Requests that change nothing although they are not GETs: batch lists, dry runs, the connection test, the wait stream. */
+function isReadOnly(url: string, body: unknown): boolean {
+  const path = url.split('?')[0];
+  return /\/(list|dry_run)$/.test(path) || path.endsWith('/connections/test') || (body as { dry_run?: unknown } | undefined)?.dry_run === true || (/\/clear(TaskInstances)?$/.test(path) && (body as { dry_run?: unknown } | undefined)?.dry_run !== false);
+}
+
 /** A client for a running api-server whose every answer is checked against the contract. */
 export class ContractClient {
   readonly contract: Contract;
@@ -132,9 +138,18 @@ export class ContractClient {
     return { status: res.status, body: parsed, contentType, headers: res.headers };
   }
 
+  /** when set, every successful change must add a row to the audit log (Airflow's `log`, served as eventLogs) */
+  auditLog: { query: (sql: string) => Promise<{ rows: { n: number }[] }> } | null = null;
+
   async call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    const changes = this.auditLog && method !== 'GET' && !isReadOnly(url, body);
+    const logged = async () => (await this.auditLog!.query("SELECT count(*)::int AS n FROM log WHERE event NOT LIKE 'login%'")).rows[0].n;
+    const before = changes ? await logged() : 0;
     const res = await this.raw(method, url, body, headers);
     this.contract.check(method, url, res);
+    if (changes && res.status >= 200 && res.status < 300) {
+      assert.ok((await logged()) > before, `${method} ${url} changed something without an audit log entry`);
+    }
     return res;
   }
 

@@ -6,7 +6,7 @@ import { logEvent } from '../../db/sql/event-log.ts';
 import { inTransaction } from '../../db/sql/queryable.ts';
 import { deleteRun } from '../../scheduler/mark.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
-import { badRequest, conflict, notFound, unprocessable } from '../errors.ts';
+import { badRequest, notFound, unprocessable } from '../errors.ts';
 import { dagResponse } from '../serializers.ts';
 import { boolParam, likePatterns, orderBy, paging } from './pagination.ts';
 
@@ -136,7 +136,8 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
     const { dag_id } = req.params as { dag_id: string };
     await loadDag(dag_id);
     const active = await pool.query("SELECT 1 FROM task_instance WHERE dag_id = $1 AND state IN ('queued', 'running', 'restarting', 'deferred')", [dag_id]);
-    if (active.rowCount) throw conflict(`Task instances of dag with id: '${dag_id}' are still running`);
+    // the spec has no 409 here: Airflow answers a DAG with running tasks as a bad request
+    if (active.rowCount) throw badRequest(`Task instances of dag with id: '${dag_id}' are still running: wait for them to finish (or mark them) before deleting the DAG`);
     // runs go one by one so their offloaded XCom objects leave the object store too
     const runs = await pool.query<{ run_id: string }>('SELECT run_id FROM dag_run WHERE dag_id = $1', [dag_id]);
     for (const r of runs.rows) await deleteRun(pool, storage, dag_id, r.run_id, req.user?.sub ?? null);
