@@ -154,6 +154,8 @@ export default new DAG(
 
     create_cluster.then(wait_for_cluster).then(load_data).then(preprocess);
     terminate_cluster.setUpstream(preprocess);
-    terminate_cluster.then(start_state_machine).then(monitor_state_machine);
+    // the state machine reads what the steps wrote: it starts only when they all succeeded
+    start_state_machine.setUpstream([...preprocess, terminate_cluster]);
+    start_state_machine.then(monitor_state_machine);
   },
 );

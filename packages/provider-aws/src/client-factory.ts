@@ -5,7 +5,7 @@
  * assumed role, and error messages in the form Airflow users know from boto
  * ("An error occurred (NoSuchBucket) when calling the GetObject operation: …").
  */
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsConnectionConfig } from './connection.ts';
 
 /** The constructor shape all AWS SDK v3 clients share (only what we use of it). */
@@ -30,11 +30,12 @@ export function endpointFor(config: AwsConnectionConfig, service: AwsServiceName
 }
 
 function credentialsFor(config: AwsConnectionConfig, region: string | undefined): unknown {
-  if (!config.role_arn) return config.credentials ?? undefined;
+  const base = config.credentials ?? (config.profile_name ? fromIni({ profile: config.profile_name }) : undefined);
+  if (!config.role_arn) return base;
   const { RoleSessionName, ...rest } = config.assume_role_kwargs as { RoleSessionName?: string };
   return fromTemporaryCredentials({
     params: { RoleArn: config.role_arn, RoleSessionName: RoleSessionName ?? `Airflow_${config.conn_id ?? 'default'}`, ...rest },
-    ...(config.credentials ? { masterCredentials: config.credentials } : {}),
+    ...(base ? { masterCredentials: base as never } : {}),
     clientConfig: { region, ...(endpointFor(config, 'sts') ? { endpoint: endpointFor(config, 'sts') } : {}) },
   });
 }

@@ -4,7 +4,8 @@
  * extra.service_config), static credentials or the SDK's default chain, and a
  * role to assume. Field names are Airflow's so existing connections work:
  * login/password are the access key id and secret, extra holds region_name,
- * endpoint_url, aws_session_token, role_arn, assume_role_kwargs, service_config.
+ * endpoint_url, aws_session_token, role_arn, assume_role_kwargs, service_config,
+ * profile_name.
  */
 import { AirflowException, AirflowNotFoundException, Connection, getTaskRuntime, type TaskLogger } from '@updraft/sdk';
 
@@ -26,11 +27,13 @@ export interface AwsConnectionConfig {
   credentials: AwsCredentials | null;
   role_arn: string | null;
   assume_role_kwargs: Record<string, unknown>;
+  /** a profile of the shared credentials/config files (extra.profile_name) */
+  profile_name: string | null;
 }
 
 /** The connection-less configuration: the SDK's default chain and region, as MWAA's `aws://` gives. */
 export function defaultAwsConfig(region_name: string | null = null): AwsConnectionConfig {
-  return { conn_id: null, region_name, endpoint_url: null, service_config: {}, credentials: null, role_arn: null, assume_role_kwargs: {} };
+  return { conn_id: null, region_name, endpoint_url: null, service_config: {}, credentials: null, role_arn: null, assume_role_kwargs: {}, profile_name: null };
 }
 
 function text(value: unknown): string | null {
@@ -63,6 +66,7 @@ export function awsConfigFromConnection(conn: Pick<Connection, 'conn_id' | 'logi
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : null,
     role_arn: text(extra.role_arn),
     assume_role_kwargs: assumeRoleKwargs as Record<string, unknown>,
+    profile_name: text(extra.profile_name),
   };
 }
 

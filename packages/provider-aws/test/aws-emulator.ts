@@ -4,7 +4,8 @@
  * - notebook executions (StartNotebookExecution, DescribeNotebookExecution,
  *   StopNotebookExecution) are not implemented by moto: this answers them
  *   itself, moving each execution START_PENDING → RUNNING → FINISHED one
- *   state per describe (FAILED, with a reason, for editor ids told to fail);
+ *   state per describe, or straight to the end when describesPerStep is 0
+ *   (FAILED, with a reason, for editor ids told to fail);
  * - moto never moves a step out of RUNNING: DescribeStep answers are moto's,
  *   with the state moved to COMPLETED once the step was described
  *   `describesPerStep` times (FAILED with FailureDetails for step names told
@@ -99,8 +100,15 @@ export async function startAwsEmulator(motoEndpoint: string): Promise<AwsEmulato
           }
           const answer = { NotebookExecution: { NotebookExecutionId: nb.id, EditorId: nb.editor, ExecutionEngine: { Id: nb.cluster, Type: 'EMR' }, RelativePath: nb.relativePath, NotebookParams: nb.params, Status: nb.status, LastStateChangeReason: nb.reason } };
           const failure = emulator.failNotebooks.get(nb.editor);
-          if (nb.status === 'RUNNING' && failure) [nb.status, nb.reason] = ['FAILED', failure];
-          else if (NOTEBOOK_FLOW.includes(nb.status) && nb.status !== 'FINISHED') nb.status = NOTEBOOK_FLOW[NOTEBOOK_FLOW.indexOf(nb.status) + 1];
+          const advance = () => {
+            if (nb.status === 'RUNNING' && failure) [nb.status, nb.reason] = ['FAILED', failure];
+            else if (NOTEBOOK_FLOW.includes(nb.status) && nb.status !== 'FINISHED') nb.status = NOTEBOOK_FLOW[NOTEBOOK_FLOW.indexOf(nb.status) + 1];
+          };
+          if (emulator.describesPerStep === 0) {
+            // no describe sees it pending: it is already over
+            while (nb.status !== 'FINISHED' && nb.status !== 'FAILED') advance();
+            Object.assign(answer.NotebookExecution, { Status: nb.status, LastStateChangeReason: nb.reason });
+          } else advance();
           return reply(res, 200, answer);
         }
 
