@@ -70,6 +70,32 @@ export function awsConfigFromConnection(conn: Pick<Connection, 'conn_id' | 'logi
   };
 }
 
+/**
+ * Outside a task (a trigger in the triggerer, a DAG file being parsed) the
+ * Execution API cannot be asked; Airflow's environment-variables secrets
+ * backend still answers there: UPDRAFT_CONN_<ID> or AIRFLOW_CONN_<ID>, in
+ * JSON or URI form (`aws://KEY:SECRET@/?region_name=…&endpoint_url=…`).
+ */
+export function awsConfigFromEnv(connId: string, env: NodeJS.ProcessEnv = process.env): AwsConnectionConfig | null {
+  const text = env[`UPDRAFT_CONN_${connId.toUpperCase()}`] ?? env[`AIRFLOW_CONN_${connId.toUpperCase()}`];
+  if (text === undefined) return null;
+  if (text.trimStart().startsWith('{')) {
+    const json = JSON.parse(text) as { login?: string; password?: string; extra?: unknown };
+    const extra = typeof json.extra === 'string' ? JSON.parse(json.extra) : (json.extra ?? {});
+    return awsConfigFromConnection({ conn_id: connId, login: json.login ?? null, password: json.password ?? null, extra_dejson: extra as Record<string, unknown> });
+  }
+  let url: URL;
+  try {
+    // `aws://KEY:SECRET@/?…` (no host, as Airflow writes it) is not a WHATWG URL: give it a host we then ignore
+    url = new URL(text.trim().replace(/^([A-Za-z][\w+.-]*:\/\/[^/?#]*@)(?=[/?#]|$)/, '$1unused-host'));
+  } catch {
+    throw new AirflowException(`The connection '${connId}' in the environment is neither JSON nor a URI`);
+  }
+  const params = Object.fromEntries(url.searchParams);
+  const extra = '__extra__' in params ? (JSON.parse(params.__extra__) as Record<string, unknown>) : params;
+  return awsConfigFromConnection({ conn_id: connId, login: decodeURIComponent(url.username) || null, password: decodeURIComponent(url.password) || null, extra_dejson: extra });
+}
+
 function runtimeLog(): TaskLogger | null {
   try {
     return getTaskRuntime().log;
@@ -80,13 +106,13 @@ function runtimeLog(): TaskLogger | null {
 
 /**
  * The settings of connection `connId`. A connection that is not defined (or
- * a null id) means the SDK's defaults, with a warning, as Airflow does; so does
- * code running outside a task (a DAG file being parsed, a trigger), where no
- * connection can be read.
+ * a null id) means the SDK's defaults, with a warning, as Airflow does. Code
+ * running outside a task (a trigger, a DAG file being parsed) reads the
+ * connection from the environment, else gets the defaults too.
  */
 export async function resolveAwsConfig(connId: string | null, log: TaskLogger | null = runtimeLog()): Promise<AwsConnectionConfig> {
   if (connId === null || connId === '') return defaultAwsConfig();
-  if (!log) return defaultAwsConfig();
+  if (!log) return awsConfigFromEnv(connId) ?? defaultAwsConfig();
   let conn: Connection;
   try {
     conn = await Connection.get(connId);

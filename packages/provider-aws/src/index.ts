@@ -4,7 +4,7 @@
  * for S3, EMR, Athena, Step Functions, Glue, Redshift Data, Lambda, SNS, SQS.
  * Names, arguments, template fields and XCom values follow Airflow's.
  */
-export { awsConfigFromConnection, resolveAwsConfig, defaultAwsConfig, type AwsConnectionConfig, type AwsCredentials } from './connection.ts';
+export { awsConfigFromConnection, awsConfigFromEnv, resolveAwsConfig, defaultAwsConfig, type AwsConnectionConfig, type AwsCredentials } from './connection.ts';
 export { createClient, destroyClients, regionFor, endpointFor, type AwsServiceName, type AwsClientClass } from './client-factory.ts';
 export { type AwsOptions } from './aws-options.ts';
 export { fnmatch } from './wildcard.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AirflowRescheduleException, TaskDeferred } from '@updraft/sdk';
+import { AirflowRescheduleException, TaskDeferred, setTaskRuntime } from '@updraft/sdk';
 import {
   S3CopyObjectOperator,
   S3CreateBucketOperator,
@@ -124,6 +124,24 @@ describe('S3 and the aws connection (moto_server)', { skip }, () => {
     const sts = createClient(STSClient, 'sts', config);
     const me = await sts.send(new GetCallerIdentityCommand({}));
     assert.equal(me.Arn, 'arn:aws:sts::123456789012:assumed-role/etl/updraft-test');
+  });
+
+  test('outside a task (a trigger in the triggerer): the connection comes from AIRFLOW_CONN_<ID> in URI or JSON form', async () => {
+    setTaskRuntime(null);
+    const hook = new S3Hook({ aws_conn_id: 'from_env' });
+    process.env.AIRFLOW_CONN_FROM_ENV = `aws://testing:testing@/?region_name=us-east-1&endpoint_url=${encodeURIComponent(moto.endpoint)}`;
+    try {
+      assert.equal(await hook.check_for_bucket('work'), true);
+      process.env.UPDRAFT_CONN_FROM_ENV = JSON.stringify({ conn_type: 'aws', login: 'k', password: 's', extra: { region_name: 'eu-west-1', endpoint_url: 'http://x' } });
+      const config = await resolveAwsConfig('from_env');
+      assert.deepEqual([config.region_name, config.endpoint_url, config.credentials?.accessKeyId], ['eu-west-1', 'http://x', 'k'], 'UPDRAFT_ wins over AIRFLOW_');
+      delete process.env.UPDRAFT_CONN_FROM_ENV;
+      delete process.env.AIRFLOW_CONN_FROM_ENV;
+      assert.equal((await resolveAwsConfig('from_env')).conn_id, null, 'nothing anywhere: the SDK defaults');
+    } finally {
+      delete process.env.AIRFLOW_CONN_FROM_ENV;
+      delete process.env.UPDRAFT_CONN_FROM_ENV;
+    }
   });
 
   test('per-service endpoint override: service_config.s3.endpoint_url wins over endpoint_url', async () => {
