@@ -315,6 +315,26 @@ describe('example pipelines end to end (standalone + moto_server)', { skip, time
     assert.match(pkgLog, /@updraft\/provider-aws\s+0\.1\.0/);
   });
 
+  test('retries follow the task\'s settings: an AWS error is tried again, and each try\'s log has the service\'s message', async () => {
+    s.writeDag(
+      'emr_retries.ts',
+      `import { DAG } from '@updraft/sdk';
+import { EmrAddStepsOperator } from '@updraft/provider-aws';
+export default new DAG({ dag_id: 'emr_retries', schedule: null, start_date: '2024-01-01', default_args: { retries: 1, retry_delay: 0 } }, () => {
+  new EmrAddStepsOperator({ task_id: 'add_steps', job_flow_id: 'j-DOESNOTEXIST', steps: [{ Name: 'x', HadoopJarStep: { Jar: 'command-runner.jar' } }] });
+});
+`,
+    );
+    await s.waitForDag('emr_retries', 30_000);
+    const r = await run('emr_retries');
+    assert.equal(r.state, 'failed');
+    const ti = await api('GET', tiUrl('emr_retries', r.runId, 'add_steps'));
+    assert.equal(ti.try_number, 2);
+    for (const tryNumber of [1, 2]) {
+      assert.match(await log('emr_retries', r.runId, 'add_steps', tryNumber), /An error occurred \(\w+\) when calling the AddJobFlowSteps operation/);
+    }
+  });
+
   test('missing credentials: a connection naming a profile that does not exist fails the task saying so', async () => {
     // task processes may be started ahead of time with the environment they had then, so the
     // credentials are taken away through the connection rather than the environment

@@ -73,7 +73,8 @@ export abstract class EmrBaseSensor<R = unknown> extends AwsBaseSensor {
   }
 
   override async execute(context: Context): Promise<unknown> {
-    const target = this.deferrable ? this.triggerTarget() : null;
+    // a subclass with 1.10-style states decides "done" differently from target_states: it pokes instead
+    const target = this.deferrable && !this.#statics().NON_TERMINAL_STATES ? this.triggerTarget() : null;
     if (!target) return super.execute(context);
     if (await this.poke(context)) return undefined;
     this.defer({
@@ -163,8 +164,6 @@ export class EmrJobFlowSensor extends EmrBaseSensor<DescribeClusterCommandOutput
   }
 
   protected override triggerTarget() {
-    // a subclass with 1.10-style states decides "done" differently from target_states: it pokes instead
-    if ((this.constructor as typeof EmrBaseSensor).NON_TERMINAL_STATES) return null;
     return { resource: 'cluster' as const, job_flow_id: this.job_flow_id };
   }
 
