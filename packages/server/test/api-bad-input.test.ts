@@ -73,6 +73,11 @@ test('wrong types and unknown fields are 422 in the validation-error shape', asy
       ['POST', '/api/v2/connections', { connection_id: 'c', conn_type: 'http', port: 'eighty' }],
       ['PATCH', '/api/v2/variables', { actions: 'all of them' }],
       ['POST', '/api/v2/dags/~/dagRuns/list', { page_limit: -1 }],
+      ['POST', '/api/v2/dags/bad_input/dagRuns', { confs: { typo: true } }],
+      ['POST', '/api/v2/dags/bad_input/dagRuns', { dag_run_id: 5 }],
+      ['POST', '/api/v2/dags/bad_input/dagRuns', { logical_date: 'tomorrow-ish' }],
+      ['POST', '/api/v2/dags/bad_input/clearTaskInstances', { dry_run: 'no' }],
+      ['POST', '/api/v2/dags/bad_input/clearTaskInstances', { dry_run: false, task_ids: 'only' }],
     ];
     for (const [method, url, body] of cases) {
       const r = await api.call(method, url, body);

@@ -172,6 +172,13 @@ describe('updraft CLI against a remote api-server', () => {
     assert.match((await updraft(['auth', 'login', '-u', 'vera', '--password-stdin'], { input: 'new-vera-password\n', configDir: viewerConfig })).stderr, /Invalid username or password/);
   });
 
+  test('dags delete asks for --yes, then deletes the DAG and its runs through the API', async () => {
+    assert.match((await updraft(['dags', 'delete', 'remote_cli'])).stderr, /add --yes/);
+    assert.equal(await ok(['dags', 'delete', 'remote_cli', '--yes']), 'Dag: remote_cli deleted\n');
+    assert.equal((await s.db.pool.query("SELECT count(*)::int AS n FROM dag_run WHERE dag_id = 'remote_cli'")).rows[0].n, 0);
+    assert.match((await updraft(['dags', 'delete', 'remote_cli', '--yes'])).stderr, /not found.*HTTP 404/);
+  });
+
   test('--api-url on the command line; auth logout forgets the token', async () => {
     const flag = await updraft(['--api-url', s.url, 'dags', 'list', '-o', 'json'], { env: { UPDRAFT_API_URL: '' } });
     assert.equal(flag.code, 0, flag.stderr);

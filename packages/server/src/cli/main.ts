@@ -22,6 +22,8 @@ import { registerAuthCommands } from './auth.ts';
 import { registerPoolCommands } from './pools.ts';
 import { remoteApi, seg, setApiUrl } from './api-client.ts';
 import { remoteRunId } from './tasks-state.ts';
+import { deleteDag, runningMessage } from '../api/public/dag-deletion.ts';
+import { XComObjectStorage } from '../xcom/object-storage.ts';
 import { registerVariableCommands } from './variables.ts';
 import { ensureFernetKey } from '../security/fernet-key-file.ts';
 import { CliError } from './errors.ts';
@@ -261,8 +263,18 @@ export function buildCli(): Command {
     .action(async (dagId: string, o: { yes?: boolean }) => {
       if (!o.yes) throw new CliError(`Deleting ${dagId} removes all its runs and task history: add --yes to confirm`);
       const api = remoteApi();
-      if (!api) throw new CliError('dags delete goes through the api-server: give --api-url (or UPDRAFT_API_URL), e.g. http://127.0.0.1:8080');
-      await api.delete(`/api/v2/dags/${seg(dagId)}`);
+      if (api) await api.delete(`/api/v2/dags/${seg(dagId)}`);
+      else {
+        const cfg = config();
+        const storage = XComObjectStorage.fromConfig(cfg);
+        try {
+          const outcome = await withDb(cfg, (d) => deleteDag(d.pool, storage, dagId, process.env.USER ?? null));
+          if (outcome === 'missing') throw new CliError(`DAG '${dagId}' not found`);
+          if (outcome === 'running') throw new CliError(runningMessage(dagId));
+        } finally {
+          storage.close();
+        }
+      }
       process.stdout.write(`Dag: ${dagId} deleted\n`);
     });
   dags

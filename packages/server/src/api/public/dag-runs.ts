@@ -7,16 +7,18 @@ import { logEvent } from '../../db/sql/event-log.ts';
 import type { TaskInstanceRow } from '../../db/sql/task-instances.ts';
 import { BadRequestError, NotFoundError, triggerDagRun } from '../../scheduler/runs.ts';
 import { RunConflictError } from '../../db/sql/dag-runs.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
+import { badRequest, conflict, notFound, unprocessable } from '../errors.ts';
 import { dagRunResponse, taskInstanceResponse } from '../serializers.ts';
 
 function parseDate(value: unknown, field: string): Date | null | undefined {
   if (value === undefined) return undefined;
   if (value === null) return null;
   const d = new Date(String(value));
-  if (Number.isNaN(d.getTime())) throw badRequest(`${field} is not a valid date-time: ${JSON.stringify(value)}`);
+  if (Number.isNaN(d.getTime())) throw unprocessable(`${field} is not a valid date-time: ${JSON.stringify(value)}`);
   return d;
 }
+
+const TRIGGER_FIELDS = ['dag_run_id', 'logical_date', 'run_after', 'data_interval_start', 'data_interval_end', 'conf', 'note', 'partition_key'];
 
 export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool; config: Config; onTrigger?: (dagId: string) => void }) {
   const { pool } = deps;
@@ -24,7 +26,13 @@ export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool
   app.post('/api/v2/dags/:dag_id/dagRuns', async (req) => {
     const { dag_id } = req.params as { dag_id: string };
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The body must be a JSON object');
+    if (typeof body !== 'object' || Array.isArray(body)) throw unprocessable('The body must be a JSON object');
+    // TriggerDAGRunPostBody forbids other fields; a typo such as "confs" must not be dropped silently
+    const extra = Object.keys(body).filter((k) => !TRIGGER_FIELDS.includes(k));
+    if (extra.length) throw unprocessable(`Extra inputs are not permitted: ${extra.join(', ')}`);
+    for (const k of ['dag_run_id', 'note', 'logical_date', 'run_after', 'data_interval_start', 'data_interval_end', 'partition_key']) {
+      if (body[k] !== undefined && body[k] !== null && typeof body[k] !== 'string') throw unprocessable(`${k} must be a string or null`);
+    }
     const start = parseDate(body.data_interval_start, 'data_interval_start');
     const end = parseDate(body.data_interval_end, 'data_interval_end');
     if ((start && !end) || (!start && end)) throw badRequest('data_interval_start and data_interval_end must be given together');

@@ -3,12 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { getDag, getDagVersion, setPaused, type DagRow } from '../../db/sql/dags.ts';
 import { logEvent } from '../../db/sql/event-log.ts';
-import { inTransaction } from '../../db/sql/queryable.ts';
-import { deleteRun } from '../../scheduler/mark.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
 import { badRequest, notFound, unprocessable } from '../errors.ts';
 import { dagResponse } from '../serializers.ts';
 import { boolParam, likePatterns, orderBy, paging } from './pagination.ts';
+import { deleteDag, runningMessage } from './dag-deletion.ts';
 
 function taskResponse(t: import('@updraft/sdk/serialized').SerializedTask, dag: import('@updraft/sdk/serialized').SerializedDag) {
   const seconds = (s: number | null) => (s === null ? null : { __type: 'TimeDelta', days: Math.floor(s / 86400), seconds: Math.floor(s % 86400), microseconds: 0 });
@@ -134,19 +133,13 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
 
   app.delete('/api/v2/dags/:dag_id', async (req) => {
     const { dag_id } = req.params as { dag_id: string };
-    await loadDag(dag_id);
-    const active = await pool.query("SELECT 1 FROM task_instance WHERE dag_id = $1 AND state IN ('queued', 'running', 'restarting', 'deferred')", [dag_id]);
+    const outcome = await deleteDag(pool, storage, dag_id, req.user?.sub ?? null);
+    if (outcome === 'missing') throw notFound(`DAG with dag_id: '${dag_id}' not found`);
     // the spec has no 409 here: Airflow answers a DAG with running tasks as a bad request
-    if (active.rowCount) throw badRequest(`Task instances of dag with id: '${dag_id}' are still running: wait for them to finish (or mark them) before deleting the DAG`);
-    // runs go one by one so their offloaded XCom objects leave the object store too
-    const runs = await pool.query<{ run_id: string }>('SELECT run_id FROM dag_run WHERE dag_id = $1', [dag_id]);
-    for (const r of runs.rows) await deleteRun(pool, storage, dag_id, r.run_id, req.user?.sub ?? null);
-    await inTransaction(pool, async (db) => {
-      await db.query('DELETE FROM dag WHERE dag_id = $1', [dag_id]);
-      await logEvent(db, { event: 'delete_dag', owner: req.user?.sub ?? null, dag_id });
-    });
+    if (outcome === 'running') throw badRequest(runningMessage(dag_id));
     return {};
   });
+
 
   const loadDag = async (dagId: string) => {
     const r = await pool.query<DagRow & { has_import_errors: boolean }>(`${withErrors} WHERE d.dag_id = $1`, [dagId]);
