@@ -73,6 +73,7 @@ test('dags: list with filters and ordering, get, details, patch, tasks', async (
   await api.expect(404, 'GET', '/api/v2/dags/missing');
   const details = await api.expect(200, 'GET', '/api/v2/dags/contract/details');
   assert.equal(details.dag_id, 'contract');
+  assert.equal(details.latest_dag_version.version_number, 1);
   const paused = await api.expect(200, 'PATCH', '/api/v2/dags/contract', { is_paused: true });
   assert.equal(paused.is_paused, true);
   await api.expect(200, 'PATCH', '/api/v2/dags/contract', { is_paused: false });
@@ -91,6 +92,8 @@ test('dagRuns: trigger, list, get, patch, clear, delete', async () => {
   assert.equal(allDags.total_entries, 2);
   const got = await api.expect(200, 'GET', run());
   assert.deepEqual(got.conf, { a: 1 });
+  assert.deepEqual(got.dag_versions.map((v: { version_number: number; dag_id: string }) => [v.dag_id, v.version_number]), [['contract', 1]]);
+  assert.equal(list.dag_runs[0].dag_versions[0].id, got.dag_versions[0].id);
   assert.equal(got.note, 'first');
   await api.expect(404, 'GET', '/api/v2/dags/contract/dagRuns/nope');
 
@@ -288,6 +291,7 @@ test('taskInstances: ~ lists, filters, batch, mapped, tries, dependencies', asyn
   const all = await api.expect(200, 'GET', '/api/v2/dags/~/dagRuns/~/taskInstances?order_by=-start_date');
   assert.ok(all.total_entries >= 3);
   const failed = await api.expect(200, 'GET', '/api/v2/dags/~/dagRuns/~/taskInstances?state=failed');
+  assert.equal(failed.task_instances[0].dag_version.version_number, 1);
   assert.deepEqual(failed.task_instances.map((t: { task_id: string }) => t.task_id), ['boom']);
   const bash = await api.expect(200, 'GET', '/api/v2/dags/contract/dagRuns/~/taskInstances?operator=BashOperator&pool=default_pool');
   assert.deepEqual(bash.task_instances.map((t: { task_id: string }) => t.task_id), ['echo']);

@@ -5,6 +5,47 @@ import type { TaskInstanceRow } from '../db/sql/task-instances.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
+/**
+ * dag_version ids are bigints here; the spec wants a UUID, so the id is
+ * written into the last group of a fixed UUID (stable, and parseable back).
+ */
+export function dagVersionUuid(id: number | string): string {
+  return `00000000-0000-4000-8000-${BigInt(id).toString(16).padStart(12, '0')}`;
+}
+
+export function dagVersionResponse(v: { id: number | string; version_number: number; dag_id: string; created_at: Date }) {
+  return {
+    id: dagVersionUuid(v.id),
+    version_number: v.version_number,
+    dag_id: v.dag_id,
+    bundle_name: 'dags-folder',
+    bundle_version: null,
+    created_at: v.created_at.toISOString(),
+    dag_display_name: v.dag_id,
+    bundle_url: null,
+  };
+}
+
+/** Columns a query may add to a run or task instance row (joined from dag_version) to show its version. */
+export interface VersionColumns {
+  dag_version_id?: number | string | null;
+  version_number?: number | null;
+  version_created_at?: Date | null;
+}
+
+const versionOf = (dagId: string, v: VersionColumns) =>
+  v.dag_version_id != null && v.version_number != null && v.version_created_at ? dagVersionResponse({ id: v.dag_version_id, version_number: v.version_number, dag_id: dagId, created_at: v.version_created_at }) : null;
+
+/** A run as the API shows it, with its DAG version read from the database. */
+export async function dagRunWithVersion(db: { query: (sql: string, args: unknown[]) => Promise<{ rows: { version_number: number; created_at: Date }[] }> }, r: DagRunRow) {
+  const v = await db.query('SELECT version_number, created_at FROM dag_version WHERE id = $1', [r.dag_version_id]);
+  return dagRunResponse({ ...r, version_number: v.rows[0]?.version_number ?? null, version_created_at: v.rows[0]?.created_at ?? null });
+}
+
+/** SQL to join for VersionColumns, given the alias of a dag_run row. */
+export const VERSION_SELECT = (run: string) => `${run}.dag_version_id, dv.version_number, dv.created_at AS version_created_at`;
+export const VERSION_JOIN = (run: string) => `LEFT JOIN dag_version dv ON dv.id = ${run}.dag_version_id`;
+
 export function dagResponse(d: DagRow & { has_import_errors?: boolean }) {
   return {
     dag_id: d.dag_id,
@@ -38,7 +79,7 @@ export function dagResponse(d: DagRow & { has_import_errors?: boolean }) {
   };
 }
 
-export function dagRunResponse(r: DagRunRow) {
+export function dagRunResponse(r: DagRunRow & VersionColumns) {
   const duration = r.start_date && r.end_date ? (r.end_date.getTime() - r.start_date.getTime()) / 1000 : null;
   return {
     dag_run_id: r.run_id,
@@ -59,13 +100,13 @@ export function dagRunResponse(r: DagRunRow) {
     triggering_user_name: r.triggered_by && !['timetable', 'cli', 'test'].includes(r.triggered_by) ? r.triggered_by : null,
     conf: r.conf,
     note: r.note,
-    dag_versions: [],
+    dag_versions: [versionOf(r.dag_id, r)].filter((v) => v !== null),
     bundle_version: null,
     partition_key: null,
   };
 }
 
-export function taskInstanceResponse(t: TaskInstanceRow & { logical_date?: Date | null; run_after?: Date }) {
+export function taskInstanceResponse(t: TaskInstanceRow & { logical_date?: Date | null; run_after?: Date } & VersionColumns) {
   return {
     id: t.id,
     task_id: t.task_id,
@@ -100,6 +141,6 @@ export function taskInstanceResponse(t: TaskInstanceRow & { logical_date?: Date 
     rendered_fields: t.rendered_fields ?? {},
     trigger: null,
     triggerer_job: null,
-    dag_version: null,
+    dag_version: versionOf(t.dag_id, t),
   };
 }

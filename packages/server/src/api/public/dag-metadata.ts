@@ -7,29 +7,9 @@ import type pg from 'pg';
 import { HttpError, notFound, unprocessable } from '../errors.ts';
 import { intParam, stringList, Where } from './filters.ts';
 import { orderBy, paging } from './pagination.ts';
+import { dagVersionResponse } from '../serializers.ts';
 
 const RUN_STATES = ['queued', 'running', 'success', 'failed'] as const;
-
-/**
- * dag_version ids are bigints here; the spec wants a UUID, so the id is
- * written into the last group of a fixed UUID (stable, and parseable back).
- */
-export function dagVersionUuid(id: number | string): string {
-  return `00000000-0000-4000-8000-${BigInt(id).toString(16).padStart(12, '0')}`;
-}
-
-export function dagVersionResponse(v: { id: number | string; version_number: number; dag_id: string; created_at: Date }) {
-  return {
-    id: dagVersionUuid(v.id),
-    version_number: v.version_number,
-    dag_id: v.dag_id,
-    bundle_name: 'dags-folder',
-    bundle_version: null,
-    created_at: v.created_at.toISOString(),
-    dag_display_name: v.dag_id,
-    bundle_url: null,
-  };
-}
 
 const dagMissing = (dagId: string) => notFound(`DAG with dag_id: '${dagId}' not found`);
 

@@ -10,7 +10,7 @@ import { getDagRun, type DagRunRow } from '../../db/sql/dag-runs.ts';
 import { xcomValue, getXCom } from '../../db/sql/xcom.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
 import { notFound, unprocessable } from '../errors.ts';
-import { dagRunResponse } from '../serializers.ts';
+import { dagRunResponse, VERSION_JOIN, VERSION_SELECT, type VersionColumns } from '../serializers.ts';
 import { stringList, Where } from './filters.ts';
 import { orderBy, paging } from './pagination.ts';
 
@@ -56,7 +56,10 @@ export function registerDagRunListRoutes(app: FastifyInstance, deps: { pool: pg.
 
   const list = async (w: Where, order: string, limit: number, offset: number) => {
     const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM dag_run r ${w.sql()}`, w.args);
-    const rows = await pool.query<DagRunRow>(`SELECT r.* FROM dag_run r ${w.sql()} ORDER BY ${order}, r.id LIMIT $${w.args.length + 1} OFFSET $${w.args.length + 2}`, [...w.args, limit, offset]);
+    const rows = await pool.query<DagRunRow & VersionColumns>(
+      `SELECT r.*, ${VERSION_SELECT('r')} FROM dag_run r ${VERSION_JOIN('r')} ${w.sql()} ORDER BY ${order}, r.id LIMIT $${w.args.length + 1} OFFSET $${w.args.length + 2}`,
+      [...w.args, limit, offset],
+    );
     return { dag_runs: rows.rows.map(dagRunResponse), total_entries: total.rows[0].n };
   };
 

@@ -8,7 +8,7 @@ import type { TaskInstanceRow } from '../../db/sql/task-instances.ts';
 import { BadRequestError, NotFoundError, triggerDagRun } from '../../scheduler/runs.ts';
 import { RunConflictError } from '../../db/sql/dag-runs.ts';
 import { badRequest, conflict, notFound, unprocessable } from '../errors.ts';
-import { dagRunResponse, taskInstanceResponse } from '../serializers.ts';
+import { dagRunWithVersion, taskInstanceResponse } from '../serializers.ts';
 
 function parseDate(value: unknown, field: string): Date | null | undefined {
   if (value === undefined) return undefined;
@@ -48,7 +48,7 @@ export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool
       });
       await logEvent(pool, { event: 'trigger_dag_run', owner: req.user?.sub ?? null, dag_id, run_id: run.run_id, extra: body });
       deps.onTrigger?.(dag_id);
-      return dagRunResponse(run);
+      return await dagRunWithVersion(pool, run);
     } catch (err) {
       if (err instanceof NotFoundError) throw notFound(err.message);
       if (err instanceof BadRequestError) throw badRequest(err.message);
@@ -65,7 +65,7 @@ export function registerDagRunRoutes(app: FastifyInstance, deps: { pool: pg.Pool
 
   app.get('/api/v2/dags/:dag_id/dagRuns/:run_id', async (req) => {
     const { dag_id, run_id } = req.params as { dag_id: string; run_id: string };
-    return dagRunResponse(await loadRun(dag_id, run_id));
+    return dagRunWithVersion(pool, await loadRun(dag_id, run_id));
   });
 
   app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id', async (req) => {

@@ -5,7 +5,7 @@ import { getDag, getDagVersion, setPaused, type DagRow } from '../../db/sql/dags
 import { logEvent } from '../../db/sql/event-log.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
 import { badRequest, notFound, unprocessable } from '../errors.ts';
-import { dagResponse } from '../serializers.ts';
+import { dagResponse, dagVersionResponse } from '../serializers.ts';
 import { boolParam, likePatterns, orderBy, paging } from './pagination.ts';
 import { deleteDag, runningMessage } from './dag-deletion.ts';
 
@@ -152,6 +152,7 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
   app.get('/api/v2/dags/:dag_id/details', async (req) => {
     const row = await loadDag((req.params as { dag_id: string }).dag_id);
     const dag = row.latest_version_id ? await getDagVersion(pool, row.latest_version_id) : null;
+    const latest = (await pool.query<{ id: string; version_number: number; dag_id: string; created_at: Date }>('SELECT id, version_number, dag_id, created_at FROM dag_version WHERE id = $1', [row.latest_version_id])).rows[0];
     return {
       ...dagResponse(row),
       catchup: dag?.catchup ?? false,
@@ -167,7 +168,7 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
       default_args: dag?.default_args ?? {},
       owner_links: {},
       concurrency: row.max_active_tasks,
-      latest_dag_version: null,
+      latest_dag_version: latest ? dagVersionResponse(latest) : null,
       last_parsed: row.last_parsed_time?.toISOString() ?? null,
     };
   });

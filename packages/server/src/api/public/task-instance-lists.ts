@@ -11,7 +11,7 @@ import { getDagVersion } from '../../db/sql/dags.ts';
 import type { TaskInstanceRow, TiState } from '../../db/sql/task-instances.ts';
 import { countUpstream, evaluateTriggerRule } from '../../scheduler/trigger-rules.ts';
 import { notFound, unprocessable } from '../errors.ts';
-import { taskInstanceResponse } from '../serializers.ts';
+import { taskInstanceResponse, VERSION_JOIN, VERSION_SELECT, type VersionColumns } from '../serializers.ts';
 import { intParam, stringList, Where } from './filters.ts';
 import { orderBy, paging } from './pagination.ts';
 
@@ -39,9 +39,9 @@ const ORDER_COLUMNS = {
   priority_weight: 'ti.priority_weight',
 };
 const DATE_RANGES = { run_after: 'r.run_after', logical_date: 'r.logical_date', start_date: 'ti.start_date', end_date: 'ti.end_date', updated_at: 'coalesce(ti.end_date, ti.start_date, ti.queued_dttm, ti.scheduled_dttm, r.run_after)' };
-const FROM = 'FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id';
+const FROM = `FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id ${VERSION_JOIN('r')}`;
 
-type TiWithRun = TaskInstanceRow & { logical_date: Date | null; run_after: Date };
+type TiWithRun = TaskInstanceRow & { logical_date: Date | null; run_after: Date } & VersionColumns;
 
 /** state filters; `none` / `no_status` mean "no state yet" */
 function stateFilter(w: Where, states: string[]) {
@@ -84,7 +84,7 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
   const list = async (w: Where, order: string, limit: number, offset: number) => {
     const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n ${FROM} ${w.sql()}`, w.args);
     const rows = await pool.query<TiWithRun>(
-      `SELECT ti.*, r.logical_date, r.run_after ${FROM} ${w.sql()} ORDER BY ${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT $${w.args.length + 1} OFFSET $${w.args.length + 2}`,
+      `SELECT ti.*, r.logical_date, r.run_after, ${VERSION_SELECT('r')} ${FROM} ${w.sql()} ORDER BY ${order}, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT $${w.args.length + 1} OFFSET $${w.args.length + 2}`,
       [...w.args, limit, offset],
     );
     return { task_instances: rows.rows.map(taskInstanceResponse), total_entries: total.rows[0].n };
@@ -150,7 +150,7 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
   });
 
   const loadTi = async (p: { dag_id: string; run_id: string; task_id: string }, mapIndex: number): Promise<TiWithRun> => {
-    const r = await pool.query<TiWithRun>(`SELECT ti.*, r.logical_date, r.run_after ${FROM} WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4`, [
+    const r = await pool.query<TiWithRun>(`SELECT ti.*, r.logical_date, r.run_after, ${VERSION_SELECT('r')} ${FROM} WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4`, [
       p.dag_id,
       p.run_id,
       p.task_id,
@@ -268,6 +268,6 @@ function tryResponse(t: TiWithRun) {
     pid: r.pid,
     executor: r.executor,
     executor_config: r.executor_config,
-    dag_version: null,
+    dag_version: r.dag_version,
   };
 }
