@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { session } from './api.ts';
 import { useApi, useStored } from './hooks.ts';
 import { Layout } from './components/Layout.tsx';
+import { Loading } from './components/common.tsx';
 import { Login } from './pages/Login.tsx';
 import { DagList } from './pages/DagList.tsx';
 import { DagPage } from './pages/DagPage.tsx';
@@ -56,6 +57,8 @@ function SignedIn() {
   else if (parts[0] === 'browse') page = <BrowsePage section={parts[1] ?? 'dag-runs'} query={loc.query} />;
   else page = <DagList query={loc.query} />;
 
+  // the time zone comes with the settings: wait for them rather than show UTC times for a moment
+  if (!config.data && !config.error) return <Loading />;
   return (
     <TimeContext.Provider value={time}>
       <Layout config={config.data} path={loc.path}>

@@ -98,9 +98,19 @@ test('the app is served at / and deep links, while API paths keep their JSON 404
   assert.equal(missing.status, 404);
   assert.match(missing.body.detail, /Not Found/);
   assert.equal((await fetch(`${s.url}/ui/config`)).status, 401);
-  const bad = await s.api('GET', '/ui/dags/ui_demo/grid?limit=0');
-  assert.equal(bad.status, 400);
-  assert.match(bad.body.detail, /limit/);
+  // bad input to the UI's own endpoints: a clear {"detail"} and nothing else
+  for (const [url, status, detail] of [
+    ['/ui/dags/ui_demo/grid?limit=0', 400, /limit/],
+    ['/ui/dags/recent_runs?dag_ids=ui_demo&limit=99', 400, /limit/],
+    ['/ui/dags/no_such_dag/grid', 404, /no_such_dag/],
+    ['/ui/dags/ui_demo/structure?run_id=nope', 404, /nope/],
+    ['/ui/dags/ui_demo/dagRuns/nope/taskInstances/extract/logs/0/stream', 400, /try_number/],
+    ['/ui/dags/ui_demo/dagRuns/nope/taskInstances/extract/logs/1/stream', 404, /not found/],
+  ] as const) {
+    const res = await s.api('GET', url);
+    assert.equal(res.status, status, url);
+    assert.match(res.body.detail, detail, url);
+  }
 });
 
 test('login: a wrong password is refused with a message, the right one opens the DAG list', { skip }, async () => {

@@ -3,7 +3,7 @@
  * description) and the JSON conf it produces, editable directly; invalid JSON
  * is refused before anything is sent. Optional logical date and run id.
  */
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { api, enc } from '../api.ts';
 import { useApi } from '../hooks.ts';
 import { useTime, zonedToUtc } from '../time.tsx';
@@ -97,20 +97,15 @@ export function parseConf(text: string): { conf: Record<string, unknown> | null;
 export function TriggerDialog({ dagId, onClose, onTriggered }: { dagId: string; onClose(): void; onTriggered(runId: string): void }) {
   const details = useApi<{ params: Record<string, Param> }>(`/api/v2/dags/${enc(dagId)}/details`);
   const params = useMemo(() => details.data?.params ?? {}, [details.data]);
-  const [confText, setConfText] = useState('{}');
+  // null until edited: the form starts from the params' defaults
+  const [edited, setConfText] = useState<string | null>(null);
+  const confText = edited ?? JSON.stringify(Object.fromEntries(Object.entries(params).map(([k, p]) => [k, p.value])), null, 2);
   const [logicalDate, setLogicalDate] = useState('');
   const [runId, setRunId] = useState('');
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { zone } = useTime();
-
-  // the form starts from the params' defaults
-  useEffect(() => {
-    if (!details.data) return;
-    const defaults = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, p.value]));
-    setConfText(JSON.stringify(defaults, null, 2));
-  }, [details.data, params]);
 
   const parsed = parseConf(confText);
   const setParam = (name: string, v: unknown) => {
