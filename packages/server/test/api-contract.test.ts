@@ -78,7 +78,16 @@ test('dags: list with filters and ordering, get, details, patch, tasks', async (
   assert.equal(paused.is_paused, true);
   await api.expect(200, 'PATCH', '/api/v2/dags/contract', { is_paused: false });
   const tasks = await api.expect(200, 'GET', '/api/v2/dags/contract/tasks');
-  assert.deepEqual(tasks.tasks.map((t: { task_id: string }) => t.task_id).sort(), ['echo', 'produce']);
+  assert.deepEqual(tasks.tasks.map((t: { task_id: string }) => t.task_id), ['echo', 'produce']);
+  const backwards = await api.expect(200, 'GET', '/api/v2/dags/contract/tasks?order_by=-task_id');
+  assert.deepEqual(backwards.tasks.map((t: { task_id: string }) => t.task_id), ['produce', 'echo']);
+  await api.expect(400, 'GET', '/api/v2/dags/contract/tasks?order_by=colour');
+  await api.expect(204, 'POST', '/api/v2/dags/contract/favorite');
+  assert.deepEqual((await api.expect(200, 'GET', '/api/v2/dags?is_favorite=true')).dags.map((d: { dag_id: string }) => d.dag_id), ['contract']);
+  assert.deepEqual((await api.expect(200, 'GET', '/api/v2/dags?is_favorite=false')).dags.map((d: { dag_id: string }) => d.dag_id), ['contract_fail']);
+  await api.expect(204, 'POST', '/api/v2/dags/contract/unfavorite');
+  await api.expect(409, 'POST', '/api/v2/dags/contract/unfavorite');
+  await api.expect(404, 'POST', '/api/v2/dags/missing/favorite');
   const t = await api.expect(200, 'GET', '/api/v2/dags/contract/tasks/echo');
   assert.deepEqual(t.downstream_task_ids, []);
   await api.expect(404, 'GET', '/api/v2/dags/contract/tasks/nope');
@@ -194,6 +203,8 @@ test('importErrors list the broken file', async () => {
   const errors = await api.expect(200, 'GET', '/api/v2/importErrors');
   assert.equal(errors.total_entries, 1);
   assert.match(errors.import_errors[0].filename, /broken\.ts$/);
+  assert.equal((await api.expect(200, 'GET', '/api/v2/importErrors?filename_pattern=broken&order_by=-timestamp')).total_entries, 1);
+  assert.equal((await api.expect(200, 'GET', '/api/v2/importErrors?filename_pattern=contract')).total_entries, 0);
 });
 
 test('pools: CRUD, bulk, ordering, default_pool protected', async () => {

@@ -43,10 +43,13 @@ const snapshot = () => dbSnapshot(s.db.pool);
 /**
  * The least role of each mutating operation, as the issue states them: User
  * triggers, clears, marks and edits runs and DAGs; Op manages Variables,
- * Connections and Pools; Admin manages users. Every mutating operation the
+ * Connections and Pools; Admin manages users; favourites are personal. Every mutating operation the
  * server lists in /openapi.json must appear here.
  */
-const NEEDS: Record<string, 'User' | 'Op' | 'Admin'> = {
+const NEEDS: Record<string, 'Viewer' | 'User' | 'Op' | 'Admin'> = {
+  // a personal mark, for anyone who reads the DAG
+  favorite_dag: 'Viewer',
+  unfavorite_dag: 'Viewer',
   delete_dag: 'User',
   patch_dag: 'User',
   patch_dags: 'User',

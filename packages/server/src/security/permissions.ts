@@ -31,8 +31,8 @@ const RULES: Rule[] = [
   { prefix: '/api/v2/', read: 'Viewer', write: 'User' },
 ];
 
-/** POST routes that only read (batch lists) */
-const READ_ONLY_POSTS = new Set(['/api/v2/dags/:dag_id/dagRuns/list', '/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/list']);
+/** POST routes any reader may call: batch lists (they only read) and marking a DAG as one's favourite */
+const READ_ONLY_POSTS = new Set(['/api/v2/dags/:dag_id/dagRuns/list', '/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/list', '/api/v2/dags/:dag_id/favorite', '/api/v2/dags/:dag_id/unfavorite']);
 
 /** The least role a request to this route needs, or null for routes outside the API's rules. */
 export function requiredRole(method: string, routeUrl: string): Role | null {

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { getDag, getDagVersion, setPaused, type DagRow } from '../../db/sql/dags.ts';
 import { logEvent } from '../../db/sql/event-log.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
-import { badRequest, notFound, unprocessable } from '../errors.ts';
+import { badRequest, conflict, notFound, unprocessable } from '../errors.ts';
 import { dagResponse, dagVersionResponse } from '../serializers.ts';
 import { boolParam, likePatterns, orderBy, paging } from './pagination.ts';
 import { deleteDag, runningMessage } from './dag-deletion.ts';
@@ -68,7 +68,7 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
   const withErrors = `SELECT d.*, EXISTS (SELECT 1 FROM import_error e WHERE e.filename = d.fileloc) AS has_import_errors FROM dag d`;
 
   /** The filters GET /dags and PATCH /dags share, as SQL conditions on `d`; values are always bound parameters. */
-  const dagFilters = (q: Record<string, unknown>, args: unknown[]) => {
+  const dagFilters = (q: Record<string, unknown>, args: unknown[], username: string | null) => {
     const where: string[] = [];
     const excludeStale = boolParam(q.exclude_stale) ?? boolParam(q.only_active) ?? true;
     if (excludeStale) where.push('d.is_active');
@@ -96,13 +96,15 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
     const runStates = listParam(q.dag_run_state);
     if (runStates.length) where.push(`EXISTS (SELECT 1 FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state = ANY($${args.push(runStates)}::text[]))`);
     if (q.bundle_name !== undefined && q.bundle_name !== 'dags-folder') where.push('false');
+    const favorite = boolParam(q.is_favorite);
+    if (favorite !== undefined) where.push(`${favorite ? '' : 'NOT '}EXISTS (SELECT 1 FROM dag_favorite f WHERE f.dag_id = d.dag_id AND f.username = $${args.push(username)})`);
     return where.length ? `WHERE ${where.join(' AND ')}` : '';
   };
 
-  const listDags = async (q: Record<string, unknown>) => {
+  const listDags = async (q: Record<string, unknown>, username: string | null) => {
     const { limit, offset } = paging(q);
     const args: unknown[] = [];
-    const whereSql = dagFilters(q, args);
+    const whereSql = dagFilters(q, args, username);
     const order = orderBy(q.order_by, DAG_ORDER, 'dag_id');
     const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM dag d ${whereSql}`, args);
     const rows = await pool.query<DagRow & { has_import_errors: boolean }>(
@@ -113,7 +115,7 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
   };
 
   app.get('/api/v2/dags', async (req) => {
-    const { rows, total } = await listDags(req.query as Record<string, unknown>);
+    const { rows, total } = await listDags(req.query as Record<string, unknown>, req.user?.sub ?? null);
     return { dags: rows.map(dagResponse), total_entries: total };
   });
 
@@ -122,13 +124,31 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
     const q = req.query as Record<string, unknown>;
     const isPaused = pausedBody(req.body, q.update_mask);
     if (q.dag_id_pattern === undefined || q.dag_id_pattern === '') throw badRequest('dag_id_pattern is required to change several DAGs at once (use ~ for all DAGs)');
-    const { rows } = await listDags({ ...q, limit: q.limit ?? 10000 });
+    const { rows } = await listDags({ ...q, limit: q.limit ?? 10000 }, req.user?.sub ?? null);
     for (const row of rows) {
       await setPaused(pool, row.dag_id, isPaused);
       await logEvent(pool, { event: isPaused ? 'paused' : 'unpaused', owner: req.user?.sub ?? null, dag_id: row.dag_id, extra: { dag_id_pattern: q.dag_id_pattern } });
     }
     const updated = await Promise.all(rows.map((r) => loadDag(r.dag_id)));
     return { dags: updated.map(dagResponse), total_entries: updated.length };
+  });
+
+  // a personal mark: any user who may read the DAG may favour it
+  app.post('/api/v2/dags/:dag_id/favorite', async (req, reply) => {
+    const { dag_id } = req.params as { dag_id: string };
+    await loadDag(dag_id);
+    await pool.query('INSERT INTO dag_favorite (username, dag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [req.user?.sub, dag_id]);
+    await logEvent(pool, { event: 'favorite_dag', owner: req.user?.sub ?? null, dag_id });
+    reply.code(204);
+  });
+
+  app.post('/api/v2/dags/:dag_id/unfavorite', async (req, reply) => {
+    const { dag_id } = req.params as { dag_id: string };
+    await loadDag(dag_id);
+    const r = await pool.query('DELETE FROM dag_favorite WHERE username = $1 AND dag_id = $2', [req.user?.sub, dag_id]);
+    if (!r.rowCount) throw conflict(`DAG ${dag_id} is not a favorite of ${req.user?.sub}`);
+    await logEvent(pool, { event: 'unfavorite_dag', owner: req.user?.sub ?? null, dag_id });
+    reply.code(204);
   });
 
   app.delete('/api/v2/dags/:dag_id', async (req) => {
@@ -186,7 +206,12 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
     const row = await loadDag((req.params as { dag_id: string }).dag_id);
     if (!row.latest_version_id) return { tasks: [], total_entries: 0 };
     const dag = await getDagVersion(pool, row.latest_version_id);
-    return { tasks: dag.tasks.map((t) => taskResponse(t, dag)), total_entries: dag.tasks.length };
+    const order = String((req.query as { order_by?: unknown }).order_by ?? 'task_id');
+    const key = order.replace(/^-/, '');
+    if (!['task_id', 'operator', 'start_date', 'pool', 'queue', 'priority_weight'].includes(key)) throw badRequest(`Ordering with '${order}' is disallowed or the attribute does not exist on the model`);
+    const value = (t: (typeof dag.tasks)[number]) => String(key === 'start_date' ? dag.start_date : key === 'priority_weight' ? String(t.priority_weight).padStart(12, '0') : (t as unknown as Record<string, unknown>)[key] ?? '');
+    const sorted = [...dag.tasks].sort((a, b) => value(a).localeCompare(value(b)) * (order.startsWith('-') ? -1 : 1));
+    return { tasks: sorted.map((t) => taskResponse(t, dag)), total_entries: dag.tasks.length };
   });
 
   app.get('/api/v2/dags/:dag_id/tasks/:task_id', async (req) => {
@@ -200,11 +225,16 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
   });
 
   app.get('/api/v2/importErrors', async (req) => {
-    const { limit, offset } = paging(req.query as Record<string, unknown>);
-    const total = await pool.query<{ n: number }>('SELECT count(*) AS n FROM import_error');
+    const q = req.query as Record<string, unknown>;
+    const { limit, offset } = paging(q);
+    const patterns = likePatterns(q.filename_pattern);
+    const where = patterns ? 'WHERE filename ILIKE ANY($1::text[])' : '';
+    const args: unknown[] = patterns ? [patterns] : [];
+    const order = orderBy(q.order_by, { id: 'id', import_error_id: 'id', timestamp: 'timestamp', filename: 'filename', bundle_name: 'id', stacktrace: 'stacktrace' }, 'id');
+    const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_error ${where}`, args);
     const rows = await pool.query<{ id: number; filename: string; stacktrace: string; message: string; timestamp: Date }>(
-      'SELECT * FROM import_error ORDER BY id LIMIT $1 OFFSET $2',
-      [limit, offset],
+      `SELECT * FROM import_error ${where} ORDER BY ${order}, id LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+      [...args, limit, offset],
     );
     return {
       import_errors: rows.rows.map((e) => ({
