@@ -14,7 +14,7 @@ import { ACTIVE_STATES, stateColor } from '../states.ts';
 import { ErrorBox, Loading } from './common.tsx';
 import type { GridRun } from './Grid.tsx';
 import { Legend, RunSelect } from './RunSelect.tsx';
-import { buildLayoutInput, layoutInWorker, NODE_HEIGHT, NODE_WIDTH } from './graph-layout.ts';
+import { buildLayoutInput, layoutCached, NODE_HEIGHT, NODE_WIDTH } from './graph-layout.ts';
 
 interface TaskData extends Record<string, unknown> {
   label: string;
@@ -90,7 +90,7 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
     let cancelled = false;
     const input = buildLayoutInput(tree, collapsed);
     performance.mark('updraft:graph-layout-start');
-    layoutInWorker(input.graph)
+    layoutCached(input.graph)
       .then((result) => {
         if (cancelled) return;
         const nodes: Node<TaskData>[] = [];

@@ -88,6 +88,47 @@ export function startLayoutWorker(): Worker {
   return worker;
 }
 
+/**
+ * The layout of a graph: from this page's memory or the session's storage when the same
+ * graph (same tasks, edges and folded groups) was laid out before, else from the worker.
+ * Switching tabs or reloading the page then draws a large DAG without laying it out again.
+ */
+const memory = new Map<string, ElkNode>();
+export async function layoutCached(graph: ElkNode): Promise<ElkNode> {
+  const key = `updraft.layout.${hash(JSON.stringify(graph))}`;
+  const known = memory.get(key) ?? readStored(key);
+  if (known) return known;
+  const layout = await layoutInWorker(graph);
+  memory.set(key, layout);
+  try {
+    sessionStorage.setItem(key, JSON.stringify(layout));
+  } catch {
+    // storage full or unavailable: the memory copy still serves this page
+  }
+  return layout;
+}
+
+function readStored(key: string): ElkNode | null {
+  try {
+    const text = sessionStorage.getItem(key);
+    return text ? (JSON.parse(text) as ElkNode) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** FNV-1a, 32 bits twice (two seeds): a cache key, not a security measure */
+function hash(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36) + text.length.toString(36);
+}
+
 export function layoutInWorker(graph: ElkNode): Promise<ElkNode> {
   const w = startLayoutWorker();
   const id = nextId++;

@@ -16,12 +16,16 @@ const warm = (() => {
   return elk.layout({ id: 'warm', layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'RIGHT' }, children, edges }).catch(() => undefined);
 })();
 
+/** Only what the page draws: node boxes (ELK's edge routes are large and React Flow draws its own edges). */
+function positions(n: ElkNode): ElkNode {
+  return { id: n.id, x: n.x, y: n.y, width: n.width, height: n.height, ...(n.children ? { children: n.children.map(positions) } : {}) };
+}
+
 self.onmessage = async (e: MessageEvent<{ id: number; graph: ElkNode }>) => {
   const { id, graph } = e.data;
   try {
     await warm;
-    const layout = await elk.layout(graph);
-    self.postMessage({ id, layout });
+    self.postMessage({ id, layout: positions(await elk.layout(graph)) });
   } catch (err) {
     self.postMessage({ id, error: (err as Error).message ?? String(err) });
   }
