@@ -105,9 +105,40 @@ describe('EMR (moto_server + emulator for notebooks and step completion)', { ski
     const [classpath, kwargs] = deferred.trigger.serialize();
     assert.equal(classpath, '@updraft/provider-aws#EmrStateTrigger');
     for await (const event of new EmrStateTrigger(kwargs as never).run()) {
-      assert.deepEqual(event.payload, { status: 'success', state: 'COMPLETED' });
+      assert.deepEqual(event.payload, { status: 'success', state: 'COMPLETED', job_flow_id: id });
       break;
     }
+  });
+
+  test('deferrable create job flow and add steps: EmrStateTrigger waits for the cluster, then for every step; execute_complete returns the XComs', async () => {
+    const { ctx } = runtime();
+    const deferred = async (op: { execute(c: typeof ctx): Promise<unknown> }) => {
+      try {
+        await op.execute(ctx);
+      } catch (e) {
+        if (e instanceof TaskDeferred) return e;
+        throw e;
+      }
+      throw new Error('did not defer');
+    };
+    const create = new EmrCreateJobFlowOperator({ task_id: 'c', job_flow_overrides: CLUSTER, deferrable: true, waiter_delay: 0.05 });
+    const d1 = await deferred(create);
+    let event: unknown;
+    for await (const e of new EmrStateTrigger(d1.trigger.serialize()[1] as never).run()) event = e.payload;
+    const id = create.execute_complete(ctx, event);
+    assert.match(id, /^j-/);
+    const add = new EmrAddStepsOperator({ task_id: 'a', job_flow_id: id, steps: [STEP('one'), STEP('two')], deferrable: true, waiter_delay: 0.05 });
+    const d2 = await deferred(add);
+    for await (const e of new EmrStateTrigger(d2.trigger.serialize()[1] as never).run()) event = e.payload;
+    const ids = add.execute_complete(ctx, event);
+    assert.equal(ids.length, 2);
+    assert.deepEqual(ids, (d2.trigger.serialize()[1] as { step_ids: string[] }).step_ids);
+
+    emr.failSteps.set('three', { Reason: 'Boom', Message: 'bad jar', LogFile: 's3://l' });
+    const failing = new EmrAddStepsOperator({ task_id: 'f', job_flow_id: id, steps: [STEP('three')], deferrable: true, waiter_delay: 0.05 });
+    const d3 = await deferred(failing);
+    for await (const e of new EmrStateTrigger(d3.trigger.serialize()[1] as never).run()) event = e.payload;
+    assert.throws(() => failing.execute_complete(ctx, event), /EMR job failed for reason Boom with message bad jar/);
   });
 
   test('job flow sensor, 1.10-style subclass (the notebook post), modify and terminate', async () => {
@@ -132,6 +163,10 @@ describe('EMR (moto_server + emulator for notebooks and step completion)', { ski
     const execId = await start('e-GOOD');
     assert.match(execId, /^ex-/);
     await new EmrNotebookExecutionSensor({ task_id: 's', notebook_execution_id: execId, poke_interval: 0.01 }).execute(ctx);
+    const op = new EmrStartNotebookExecutionOperator({ task_id: 'nd', editor_id: 'e-GOOD', relative_path: 'x.ipynb', cluster_id: id, service_role: 'r', deferrable: true, waiter_delay: 0.01 });
+    const deferred = await op.execute(ctx).then(() => null, (e: unknown) => e);
+    assert.ok(deferred instanceof TaskDeferred);
+    for await (const e of new EmrStateTrigger(deferred.trigger.serialize()[1] as never).run()) assert.match(op.execute_complete(ctx, e.payload), /^ex-/);
     emr.failNotebooks.set('e-BAD', 'Kernel died');
     const bad = await start('e-BAD');
     await assert.rejects(new EmrNotebookExecutionSensor({ task_id: 's2', notebook_execution_id: bad, poke_interval: 0.01 }).execute(ctx), /EMR job failed Execution failed with reason: Kernel died/);

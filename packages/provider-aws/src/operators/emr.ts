@@ -5,15 +5,18 @@
  * notebook execution id, the new step concurrency level.
  */
 import type { StepConfig, Tag } from '@aws-sdk/client-emr';
-import { AirflowException, type BaseOperatorOptions, type Context, withDefaultArgs } from '@updraft/sdk';
+import { AirflowException, type BaseOperatorOptions, type Context, isFailurePayload, withDefaultArgs } from '@updraft/sdk';
 import type { AwsOptions } from '../aws-options.ts';
 import { AwsBaseOperator } from './aws-base.ts';
 import { EmrHook, clusterFailureMessage, notebookFailureMessage, stepFailureMessage } from '../hooks/emr.ts';
 import { jsonField } from '../json-field.ts';
+import { EmrStateTrigger } from '../triggers/emr.ts';
 import { waitForState } from '../waiter.ts';
 
 interface WaitArgs {
   wait_for_completion?: boolean;
+  /** wait in the triggerer instead of in the worker (implies waiting) */
+  deferrable?: boolean;
   /** seconds between checks while waiting */
   waiter_delay?: number;
   waiter_max_attempts?: number;
@@ -22,6 +25,12 @@ interface WaitArgs {
 abstract class EmrBaseOperator extends AwsBaseOperator {
   protected hook(extra: { emr_conn_id?: string | null } = {}): EmrHook {
     return new EmrHook({ ...this.hook_params, ...extra });
+  }
+
+  /** Resumes after EmrStateTrigger fired: an error event fails the task; `pick` gives the XCom from the event. */
+  protected resume(event: unknown, pick: (payload: Record<string, unknown>) => unknown): unknown {
+    if (isFailurePayload(event)) throw new AirflowException(event.message ?? 'EMR trigger failed');
+    return pick(event as Record<string, unknown>);
   }
 }
 
@@ -37,6 +46,7 @@ export class EmrCreateJobFlowOperator extends EmrBaseOperator {
   job_flow_overrides: Record<string, unknown> | string;
   emr_conn_id: string | null;
   wait_for_completion: boolean;
+  deferrable: boolean;
   waiter_delay: number;
   waiter_max_attempts: number;
 
@@ -46,6 +56,7 @@ export class EmrCreateJobFlowOperator extends EmrBaseOperator {
     this.job_flow_overrides = args.job_flow_overrides ?? {};
     this.emr_conn_id = args.emr_conn_id === undefined ? 'emr_default' : args.emr_conn_id;
     this.wait_for_completion = args.wait_for_completion ?? false;
+    this.deferrable = args.deferrable ?? false;
     this.waiter_delay = args.waiter_delay ?? 60;
     this.waiter_max_attempts = args.waiter_max_attempts ?? 60;
   }
@@ -56,6 +67,15 @@ export class EmrCreateJobFlowOperator extends EmrBaseOperator {
     context.log.info(`Creating job flow using aws_conn_id: ${this.aws_conn_id}, emr_conn_id: ${this.emr_conn_id}`);
     const id = await hook.create_job_flow(overrides, context.log);
     context.log.info(`Job flow with id ${id} created`);
+    if (this.deferrable) {
+      this.defer({
+        trigger: new EmrStateTrigger({
+          resource: 'cluster', job_flow_id: id, target_states: ['WAITING', 'RUNNING'], failed_states: ['TERMINATING', 'TERMINATED', 'TERMINATED_WITH_ERRORS'],
+          ...this.hook_params, poke_interval: this.waiter_delay, max_attempts: this.waiter_max_attempts,
+        }),
+        method_name: 'execute_complete',
+      });
+    }
     if (this.wait_for_completion) {
       await waitForState({
         what: `EMR job flow ${id}`,
@@ -72,6 +92,11 @@ export class EmrCreateJobFlowOperator extends EmrBaseOperator {
       });
     }
     return id;
+  }
+
+  /** Returns the job flow id once the cluster is up (deferrable). */
+  execute_complete(_context: Context, event: unknown): string {
+    return this.resume(event, (p) => p.job_flow_id) as string;
   }
 
   override serializeFields() {
@@ -98,6 +123,7 @@ export class EmrAddStepsOperator extends EmrBaseOperator {
   steps: StepConfig[] | Record<string, unknown>[] | string;
   execution_role_arn: string | null;
   wait_for_completion: boolean;
+  deferrable: boolean;
   waiter_delay: number;
   waiter_max_attempts: number;
 
@@ -113,6 +139,7 @@ export class EmrAddStepsOperator extends EmrBaseOperator {
     this.steps = args.steps ?? [];
     this.execution_role_arn = args.execution_role_arn ?? null;
     this.wait_for_completion = args.wait_for_completion ?? false;
+    this.deferrable = args.deferrable ?? false;
     this.waiter_delay = args.waiter_delay ?? 30;
     this.waiter_max_attempts = args.waiter_max_attempts ?? 60;
   }
@@ -125,6 +152,15 @@ export class EmrAddStepsOperator extends EmrBaseOperator {
     context.log.info(`Adding steps to ${id}`);
     const stepIds = await hook.add_job_flow_steps(id, steps, this.execution_role_arn);
     context.log.info(`Steps ${stepIds.join(', ')} added to JobFlow`);
+    if (this.deferrable) {
+      this.defer({
+        trigger: new EmrStateTrigger({
+          resource: 'step', job_flow_id: id, step_ids: stepIds, target_states: ['COMPLETED'], failed_states: ['CANCELLED', 'FAILED', 'INTERRUPTED'],
+          ...this.hook_params, poke_interval: this.waiter_delay, max_attempts: this.waiter_max_attempts,
+        }),
+        method_name: 'execute_complete',
+      });
+    }
     if (this.wait_for_completion) {
       for (const stepId of stepIds) {
         await waitForState({
@@ -143,6 +179,11 @@ export class EmrAddStepsOperator extends EmrBaseOperator {
       }
     }
     return stepIds;
+  }
+
+  /** Returns the step ids once every step completed (deferrable). */
+  execute_complete(_context: Context, event: unknown): string[] {
+    return this.resume(event, (p) => p.step_ids) as string[];
   }
 
   override serializeFields() {
@@ -234,6 +275,7 @@ export class EmrStartNotebookExecutionOperator extends EmrBaseOperator {
   master_instance_security_group_id: string | null;
   tags: Tag[];
   wait_for_completion: boolean;
+  deferrable: boolean;
   waiter_delay: number;
   waiter_max_attempts: number;
 
@@ -250,6 +292,7 @@ export class EmrStartNotebookExecutionOperator extends EmrBaseOperator {
     this.master_instance_security_group_id = args.master_instance_security_group_id ?? null;
     this.tags = args.tags ?? [];
     this.wait_for_completion = args.wait_for_completion ?? false;
+    this.deferrable = args.deferrable ?? false;
     this.waiter_delay = args.waiter_delay ?? 60;
     this.waiter_max_attempts = args.waiter_max_attempts ?? 60;
   }
@@ -267,6 +310,15 @@ export class EmrStartNotebookExecutionOperator extends EmrBaseOperator {
       ...(this.tags.length ? { Tags: this.tags } : {}),
     });
     context.log.info(`Started an execution: ${id}`);
+    if (this.deferrable) {
+      this.defer({
+        trigger: new EmrStateTrigger({
+          resource: 'notebook_execution', notebook_execution_id: id, target_states: ['FINISHED'], failed_states: ['FAILING', 'FAILED', 'STOPPED'],
+          ...this.hook_params, poke_interval: this.waiter_delay, max_attempts: this.waiter_max_attempts,
+        }),
+        method_name: 'execute_complete',
+      });
+    }
     if (this.wait_for_completion) {
       await waitForState({
         what: `EMR notebook execution ${id}`,
@@ -283,6 +335,11 @@ export class EmrStartNotebookExecutionOperator extends EmrBaseOperator {
       });
     }
     return id;
+  }
+
+  /** Returns the notebook execution id once it finished (deferrable). */
+  execute_complete(_context: Context, event: unknown): string {
+    return this.resume(event, (p) => p.notebook_execution_id) as string;
   }
 
   override serializeFields() {

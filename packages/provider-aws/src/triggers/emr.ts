@@ -12,6 +12,8 @@ export interface EmrStateTriggerKwargs extends AwsTriggerKwargs {
   resource: EmrResource;
   job_flow_id?: string | null;
   step_id?: string | null;
+  /** resource 'step' with several steps: done when all reach a target state, failed as soon as one fails */
+  step_ids?: string[] | null;
   notebook_execution_id?: string | null;
   target_states: string[];
   failed_states: string[];
@@ -37,9 +39,16 @@ export class EmrStateTrigger extends AwsPollingTrigger<EmrStateTriggerKwargs> {
   }
 
   protected async check(): Promise<CheckResult> {
-    const { state, reason } = await emrState(new EmrHook({ aws_conn_id: this.kwargs.aws_conn_id, region_name: this.kwargs.region_name }), this.kwargs);
-    if (this.kwargs.target_states.includes(state)) return { done: true, payload: { state } };
-    if (this.kwargs.failed_states.includes(state)) throw new Error(`EMR job failed ${reason ?? ''}`.trim() + ` (state ${state})`);
-    return { done: false };
+    const hook = new EmrHook({ aws_conn_id: this.kwargs.aws_conn_id, region_name: this.kwargs.region_name });
+    const ids = this.kwargs.resource === 'step' && this.kwargs.step_ids?.length ? this.kwargs.step_ids : [this.kwargs.step_id ?? null];
+    let state = 'UNKNOWN';
+    for (const step_id of ids) {
+      const current = await emrState(hook, { ...this.kwargs, step_id });
+      state = current.state;
+      if (this.kwargs.failed_states.includes(state)) throw new Error(`EMR job failed ${current.reason ?? ''}`.trim() + ` (state ${state})`);
+      if (!this.kwargs.target_states.includes(state)) return { done: false };
+    }
+    const { job_flow_id, step_ids, notebook_execution_id } = this.kwargs;
+    return { done: true, payload: { state, ...(job_flow_id ? { job_flow_id } : {}), ...(step_ids ? { step_ids } : {}), ...(notebook_execution_id ? { notebook_execution_id } : {}) } };
   }
 }
