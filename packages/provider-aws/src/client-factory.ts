@@ -40,6 +40,24 @@ function credentialsFor(config: AwsConnectionConfig, region: string | undefined)
   });
 }
 
+/** botocore's Config (retries, timeouts in seconds) as AWS SDK v3 client settings. */
+function retryAndTimeouts(config: AwsConnectionConfig): Record<string, unknown> {
+  const { retries, connect_timeout, read_timeout } = config.config_kwargs;
+  const out: Record<string, unknown> = {};
+  // botocore counts retries after the first try in max_attempts, the SDK counts every try
+  if (retries?.total_max_attempts !== undefined) out.maxAttempts = retries.total_max_attempts;
+  else if (retries?.max_attempts !== undefined) out.maxAttempts = retries.max_attempts + 1;
+  if (retries?.mode === 'adaptive') out.retryMode = 'adaptive';
+  else if (retries?.mode) out.retryMode = 'standard';
+  if (connect_timeout !== undefined || read_timeout !== undefined) {
+    out.requestHandler = {
+      ...(connect_timeout !== undefined ? { connectionTimeout: connect_timeout * 1000 } : {}),
+      ...(read_timeout !== undefined ? { requestTimeout: read_timeout * 1000 } : {}),
+    };
+  }
+  return out;
+}
+
 /**
  * Rewrites a failed call's message the way boto words it, keeping the error
  * object (name = the AWS error code, $metadata) so callers can still test it.
@@ -81,6 +99,7 @@ export function createClient<C extends AwsClientLike>(
     // emulators and S3-compatible stores answer on one host, not bucket.host
     ...(service === 's3' && endpoint ? { forcePathStyle: true } : {}),
     ...(credentials ? { credentials } : {}),
+    ...retryAndTimeouts(config),
   });
   client.middlewareStack.add(botoStyleErrors, { step: 'initialize', name: 'updraftBotoStyleErrors', priority: 'high' });
   cache.set(key, client);

@@ -5,7 +5,7 @@
  * role to assume. Field names are Airflow's so existing connections work:
  * login/password are the access key id and secret, extra holds region_name,
  * endpoint_url, aws_session_token, role_arn, assume_role_kwargs, service_config,
- * profile_name.
+ * profile_name, config_kwargs.
  */
 import { AirflowException, AirflowNotFoundException, Connection, getTaskRuntime, type TaskLogger } from '@updraft/sdk';
 
@@ -29,11 +29,13 @@ export interface AwsConnectionConfig {
   assume_role_kwargs: Record<string, unknown>;
   /** a profile of the shared credentials/config files (extra.profile_name) */
   profile_name: string | null;
+  /** botocore Config settings (extra.config_kwargs): retries.max_attempts / mode, connect_timeout, read_timeout (seconds) */
+  config_kwargs: { retries?: { max_attempts?: number; total_max_attempts?: number; mode?: string }; connect_timeout?: number; read_timeout?: number };
 }
 
 /** The connection-less configuration: the SDK's default chain and region, as MWAA's `aws://` gives. */
 export function defaultAwsConfig(region_name: string | null = null): AwsConnectionConfig {
-  return { conn_id: null, region_name, endpoint_url: null, service_config: {}, credentials: null, role_arn: null, assume_role_kwargs: {}, profile_name: null };
+  return { conn_id: null, region_name, endpoint_url: null, service_config: {}, credentials: null, role_arn: null, assume_role_kwargs: {}, profile_name: null, config_kwargs: {} };
 }
 
 function text(value: unknown): string | null {
@@ -67,6 +69,7 @@ export function awsConfigFromConnection(conn: Pick<Connection, 'conn_id' | 'logi
     role_arn: text(extra.role_arn),
     assume_role_kwargs: assumeRoleKwargs as Record<string, unknown>,
     profile_name: text(extra.profile_name),
+    config_kwargs: typeof extra.config_kwargs === 'object' && extra.config_kwargs !== null ? (extra.config_kwargs as AwsConnectionConfig['config_kwargs']) : {},
   };
 }
 

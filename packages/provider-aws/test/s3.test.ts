@@ -4,6 +4,9 @@
  * moto_server.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AirflowRescheduleException, TaskDeferred, setTaskRuntime } from '@updraft/sdk';
@@ -75,6 +78,16 @@ describe('S3 and the aws connection (moto_server)', { skip }, () => {
     await hook.delete_objects('work', ['copy/a.json']);
     assert.equal(await hook.check_for_key('copy/a.json', 'work'), false);
     await assert.rejects(hook.read_json('config/b.txt', 'work'), /s3:\/\/work\/config\/b.txt is not valid JSON/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's3hook-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'up.csv'), 'a,b\n1,2\n');
+      await hook.load_file(path.join(dir, 'up.csv'), 's3://work/files/up.csv');
+      const down = await hook.download_file('files/up.csv', 'work', dir, true);
+      assert.equal(down, path.join(dir, 'up.csv'));
+      assert.equal(fs.readFileSync(await hook.download_file('s3://work/files/up.csv', null, dir), 'utf8'), 'a,b\n1,2\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a missing bucket fails with the AWS error code and message, worded as boto does', async () => {
@@ -142,6 +155,15 @@ describe('S3 and the aws connection (moto_server)', { skip }, () => {
       delete process.env.AIRFLOW_CONN_FROM_ENV;
       delete process.env.UPDRAFT_CONN_FROM_ENV;
     }
+  });
+
+  test('config_kwargs: botocore retries and timeouts become the client\'s attempts and request handler timeouts', async () => {
+    installRuntime([awsConnection('tuned', 'http://127.0.0.1:9', { config_kwargs: { retries: { max_attempts: 0, mode: 'standard' }, connect_timeout: 1, read_timeout: 2 } })]);
+    const s3 = await new S3Hook({ aws_conn_id: 'tuned' }).get_conn();
+    assert.equal(await s3.config.maxAttempts(), 1);
+    const started = Date.now();
+    await assert.rejects(s3.send(new (await import('@aws-sdk/client-s3')).ListBucketsCommand({})), /ECONNREFUSED|connect/);
+    assert.ok(Date.now() - started < 2000, 'one try, no retries with back-off');
   });
 
   test('per-service endpoint override: service_config.s3.endpoint_url wins over endpoint_url', async () => {

@@ -17,6 +17,9 @@ import {
   S3Client,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { AirflowException } from '@updraft/sdk';
 import { AwsBaseHook, type AwsHookOptions } from './base-aws.ts';
 import { fnmatch, wildcardPrefix } from '../wildcard.ts';
@@ -200,6 +203,25 @@ export class S3Hook extends AwsBaseHook<S3Client> {
   /** Writes a string as the object (refuses to overwrite unless `replace`, like Airflow). */
   async load_string(string_data: string, key: string, bucket_name: string | null = null, replace = false, encoding: BufferEncoding = 'utf-8'): Promise<void> {
     await this.load_bytes(Buffer.from(string_data, encoding), key, bucket_name, replace);
+  }
+
+  /** Uploads a local file as the object (Airflow's load_file). */
+  async load_file(filename: string, key: string, bucket_name: string | null = null, replace = false): Promise<void> {
+    await this.load_bytes(await fs.readFile(filename), key, bucket_name, replace);
+  }
+
+  /**
+   * Downloads the object into `local_path` (a directory; default the temporary
+   * one) and returns the file's path (Airflow's download_file); with
+   * preserve_file_name the file keeps the key's last part as its name.
+   */
+  async download_file(key: string, bucket_name: string | null = null, local_path: string | null = null, preserve_file_name = false): Promise<string> {
+    const loc = S3Hook.locate(key, bucket_name);
+    const dir = local_path ?? os.tmpdir();
+    const bytes = await this.read_bytes(loc.key, loc.bucket);
+    const file = preserve_file_name ? path.join(dir, path.basename(loc.key)) : path.join(await fs.mkdtemp(path.join(dir, 'airflow_tmp_')), 'data');
+    await fs.writeFile(file, bytes);
+    return file;
   }
 
   /** Copies an object; keys may be s3:// URLs, then their bucket names are taken from them. */
