@@ -160,6 +160,9 @@ test('xcomEntries: list and get, deserialized and stringified', async () => {
   const str = await api.expect(200, 'GET', `${run()}/taskInstances/produce/xcomEntries/return_value?stringify=true`);
   assert.equal(str.value, '{"n":41}');
   await api.expect(404, 'GET', `${run()}/taskInstances/produce/xcomEntries/nope`);
+  const filtered = await api.expect(200, 'GET', '/api/v2/dags/~/dagRuns/~/taskInstances/~/xcomEntries?task_id_pattern=prod&xcom_key_pattern=return&logical_date_gte=2024-05-01T00:00:00Z&map_index_filter=-1');
+  assert.deepEqual(filtered.xcom_entries.map((x: { task_id: string }) => x.task_id), ['produce']);
+  assert.equal((await api.expect(200, 'GET', '/api/v2/dags/~/dagRuns/~/taskInstances/~/xcomEntries?run_after_lt=2000-01-01T00:00:00Z')).total_entries, 0);
 });
 
 test('variables: CRUD, bulk, ordering and pagination', async () => {
@@ -334,6 +337,8 @@ test('taskInstances by map index (-1 for unmapped): note, dry run, tries, depend
   assert.equal((await api.expect(200, 'GET', `${run()}/taskInstances/echo/-1/tries`)).total_entries, 1);
   assert.equal((await api.expect(200, 'GET', `${run()}/taskInstances/echo/-1/tries/1`)).try_number, 1);
   await api.expect(200, 'GET', `${run()}/taskInstances/echo/-1/dependencies`);
+  assert.deepEqual(await api.expect(200, 'GET', `${run()}/taskInstances/echo/links`), { extra_links: {}, total_entries: 0 });
+  await api.expect(404, 'GET', `${run()}/taskInstances/nope/links`);
   await api.expect(404, 'GET', `${run()}/taskInstances/echo/5/dependencies`);
   await api.expect(422, 'PATCH', `${run()}/taskInstances/echo/-1`, { note: 'x', colour: 'red' });
 });

@@ -177,6 +177,13 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
     return all.map(tryResponse);
   };
 
+  // operators define no extra links (Airflow's operator_extra_links) in Updraft yet: an empty set, for an instance that exists
+  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/links', async (req) => {
+    const p = req.params as { dag_id: string; run_id: string; task_id: string };
+    await loadTi(p, mapIndexOf((req.query as { map_index?: unknown }).map_index));
+    return { extra_links: {}, total_entries: 0 };
+  });
+
   for (const suffix of ['', '/:map_index'] as const) {
     const base = `/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id${suffix}`;
     const indexOf = (req: { params: unknown; query: unknown }) => mapIndexOf((req.params as { map_index?: string }).map_index ?? (req.query as { map_index?: unknown }).map_index);

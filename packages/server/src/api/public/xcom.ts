@@ -10,6 +10,7 @@ import { getXCom, listXComEntries, setXCom, xcomValue, type XComEntryRow } from 
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
 import { badRequest, notFound, unprocessable } from '../errors.ts';
 import { boolParam, paging } from './pagination.ts';
+import { Where } from './filters.ts';
 
 const BASE = '/api/v2/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id/xcomEntries';
 
@@ -57,17 +58,24 @@ export function registerXComRoutes(app: FastifyInstance, deps: { pool: pg.Pool; 
     const p = req.params as { dag_id: string; dag_run_id: string; task_id: string };
     const q = req.query as Record<string, unknown>;
     const { limit, offset } = paging(q);
-    const { entries, total } = await listXComEntries(pool, {
-      dag_id: any(p.dag_id),
-      run_id: any(p.dag_run_id),
-      task_id: any(p.task_id),
-      key: q.xcom_key === undefined ? undefined : String(q.xcom_key),
-      map_index: mapIndexParam(q.map_index),
-      limit,
-      offset,
-    });
-    return { xcom_entries: entries.map(entry), total_entries: total };
+    const w = new Where();
+    if (any(p.dag_id) !== null) w.add('x.dag_id = ?', p.dag_id);
+    if (any(p.dag_run_id) !== null) w.add('x.run_id = ?', p.dag_run_id);
+    if (any(p.task_id) !== null) w.add('x.task_id = ?', p.task_id);
+    if (q.xcom_key !== undefined) w.add('x.key = ?', String(q.xcom_key));
+    const mapIndex = mapIndexParam(q.map_index ?? q.map_index_filter);
+    if (mapIndex !== undefined) w.add('x.map_index = ?', mapIndex);
+    w.like('x.key', q.xcom_key_pattern).like('x.dag_id', q.dag_display_name_pattern).like('x.run_id', q.run_id_pattern).like('x.task_id', q.task_id_pattern);
+    w.ranges(q, { logical_date: 'r.logical_date', run_after: 'r.run_after' }, 'date');
+    const from = `FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id ${w.sql()}`;
+    const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, w.args);
+    const rows = await pool.query<XComEntryRow>(
+      `SELECT x.*, r.logical_date, r.run_after ${from} ORDER BY x.dag_id, x.run_id, x.task_id, x.map_index, x.key LIMIT $${w.args.length + 1} OFFSET $${w.args.length + 2}`,
+      [...w.args, limit, offset],
+    );
+    return { xcom_entries: rows.rows.map(entry), total_entries: total.rows[0].n };
   });
+
 
   app.get(`${BASE}/:xcom_key`, async (req) => {
     const p = req.params as { dag_id: string; dag_run_id: string; task_id: string; xcom_key: string };
