@@ -30,13 +30,13 @@ function formatter(zone: string) {
   return f;
 }
 
-/** "2024-01-02 03:04:05 UTC" in the zone */
-export function formatIn(zone: string, value: string | number | Date | null | undefined, withZone = true): string {
+/** "2024-01-02 03:04:05 UTC" in the zone ("03:04:05.678" with ms, for log lines) */
+export function formatIn(zone: string, value: string | number | Date | null | undefined, withZone = true, ms = false): string {
   if (value === null || value === undefined || value === '') return '';
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
   const p = Object.fromEntries(formatter(zone).formatToParts(d).map((x) => [x.type, x.value]));
-  const text = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  const text = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}${ms ? `.${String(d.getMilliseconds()).padStart(3, '0')}` : ''}`;
   return withZone ? `${text} ${p.timeZoneName}` : text;
 }
 

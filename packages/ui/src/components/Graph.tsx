@@ -200,6 +200,22 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
 
   const onNodeClick = (_: unknown, node: Node<TaskData>) => openNode(node.id);
 
+  // the canvas narrows when the task panel opens (and widens when it closes): fit the graph again
+  const canvas = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = canvas.current;
+    if (!el || !layout) return;
+    let width = el.clientWidth;
+    const big = layout.nodes.length > 300;
+    const obs = new ResizeObserver(() => {
+      if (Math.abs(el.clientWidth - width) < 40) return;
+      width = el.clientWidth;
+      void flow.fitView({ padding: 0.1, maxZoom: 1, minZoom: big ? 0.4 : 0.05, duration: 150 });
+    });
+    obs.observe(el);
+    return () => obs.disconnect();
+  }, [layout, flow]);
+
   if (structure.error) return <ErrorBox error={structure.error} />;
   if (!tree) return <Loading />;
   return (
@@ -214,7 +230,7 @@ function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: Grid
         )}
         <Legend />
       </div>
-      <div className="graph-canvas">
+      <div className="graph-canvas" ref={canvas}>
         <ReactFlow
           nodes={nodes}
           onNodesChange={onNodesChange}

@@ -5,19 +5,19 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { enc, session } from '../api.ts';
-import { useTime } from '../time.tsx';
+import { formatIn, useTime } from '../time.tsx';
 
 const LINE = /^\[([^\]]+)\] \{([^}]*)\} (\w+) - (.*)$/;
 
 /** One log line, its level coloured and its timestamp shown in the chosen time zone (the file keeps UTC). */
 function LogLine({ line }: { line: string }) {
-  const { format } = useTime();
+  const { zone } = useTime();
   const m = LINE.exec(line);
   if (!m) return <div className="log-line">{line}</div>;
   const when = new Date(m[1]);
   return (
     <div className={`log-line level-${m[3].toLowerCase()}`}>
-      [{Number.isNaN(when.getTime()) ? m[1] : <time dateTime={m[1]}>{format(when)}</time>}] {`{${m[2]}}`} {m[3]} - {m[4]}
+      [{Number.isNaN(when.getTime()) ? m[1] : <time dateTime={m[1]}>{formatIn(zone, when, true, true)}</time>}] {`{${m[2]}}`} {m[3]} - {m[4]}
     </div>
   );
 }
