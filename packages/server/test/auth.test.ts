@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, SignJWT } from 'jose';
 import { signToken } from '../src/security/tokens.ts';
+import { upsertUser } from '../src/db/sql/users.ts';
 import { jwtSecret } from '../src/security/secret.ts';
 import { Contract, ContractClient, dbSnapshot } from './api-contract.ts';
 import { ADMIN_PASSWORD, startStandalone, type TestStandalone } from './helpers.ts';
@@ -250,5 +251,16 @@ describe('documents', () => {
     assert.equal(r.status, 403);
     assert.match(r.body.detail, /expose_config/);
     assert.equal((await admin.call('GET', '/api/v2/config/section/core/option/parallelism')).status, 403);
+  });
+});
+
+describe('restarts', () => {
+  test('a standalone restarted with the same $UPDRAFT_ADMIN_PASSWORD keeps the admin tokens working; a new password ends them', async () => {
+    await upsertUser(s.db.pool, 'admin', ADMIN_PASSWORD);
+    await admin.expect(200, 'GET', '/api/v2/dags');
+    await new Promise((r) => setTimeout(r, 1100));
+    await upsertUser(s.db.pool, 'admin', 'a-new-admin-password');
+    assert.equal((await admin.call('GET', '/api/v2/dags')).status, 401);
+    assert.equal((await login('admin', 'a-new-admin-password')).status, 201);
   });
 });

@@ -47,8 +47,14 @@ export async function findUser(db: Queryable, username: string): Promise<UserRow
   return r.rows[0] ?? null;
 }
 
-/** Creates the user, or resets the password of an existing one. */
+/**
+ * Creates the user, or resets the password of an existing one. The same
+ * password again (a standalone restarted with $UPDRAFT_ADMIN_PASSWORD)
+ * changes nothing, so the user's tokens keep working.
+ */
 export async function upsertUser(db: Queryable, username: string, password: string, role: Role = 'Admin'): Promise<void> {
+  const existing = await findUser(db, username);
+  if (existing && checkPassword(password, existing.password_hash)) return;
   await db.query(
     `INSERT INTO users (username, password_hash, roles) VALUES ($1, $2, ARRAY[$3])
      ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, changed_at = now()`,
