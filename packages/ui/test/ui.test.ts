@@ -379,6 +379,26 @@ test('Admin → Users lists the accounts and creates one with a role; the run pa
   await page.getByRole('table', { name: 'Audit log' }).getByText('trigger_dag_run').first().waitFor();
   await screenshot(page, '13-audit-log');
 
+  // every other page opens without an error (the console is checked by the last test)
+  for (const [url, ready] of [
+    ['/browse/dag-runs?state=success', 'table'],
+    ['/browse/task-instances?dag_id=ui_demo', 'table[aria-label="Task instances"] tbody tr'],
+    ['/browse/import-errors', 'table[aria-label="Import errors"]'],
+    ['/admin/connections', 'table[aria-label=Connections]'],
+    ['/admin/pools', 'table[aria-label=Pools] >> text=default_pool'],
+    ['/dags/ui_demo/details', 'table.kv >> text=timetable_summary'],
+    ['/dags/ui_demo/runs', 'table'],
+  ] as const) {
+    await page.goto(`${s.url}${url}`);
+    await page.locator(ready).first().waitFor();
+    assert.equal(await page.locator('.error-box').count(), 0, url);
+  }
+  // the configuration is not exposed by default: the page says so
+  await refusedOnPurpose(403, async () => {
+    await page.goto(`${s.url}/admin/config`);
+    await page.getByRole('alert').filter({ hasText: 'expose_config' }).waitFor();
+  });
+
   await page.goto(`${s.url}/dags/ui_demo/grid?run_id=${encodeURIComponent(runId)}`);
   const runPanel = page.getByRole('complementary', { name: `DAG run ${runId}` });
   await runPanel.getByText('"greeting": "hello from the UI"').waitFor();
