@@ -56,6 +56,12 @@ test('monitor, version and auth answers follow the contract', async () => {
   const anonymous = api.withToken(null);
   await anonymous.expect(401, 'GET', '/api/v2/dags');
   await api.withToken('not.a.jwt').call('GET', '/api/v2/dags').then((r) => assert.equal(r.status, 401));
+  const toLogin = await anonymous.call('GET', '/api/v2/auth/login?next=/dags/contract');
+  assert.equal(toLogin.status, 307);
+  assert.equal(toLogin.headers.get('location'), `/?next=${encodeURIComponent('/dags/contract')}`);
+  const offsite = await anonymous.call('GET', `/api/v2/auth/login?next=${encodeURIComponent('//evil.example.com/x')}`);
+  assert.equal(offsite.headers.get('location'), '/?next=%2F', 'next never leaves the server');
+  assert.equal((await anonymous.call('GET', '/api/v2/auth/logout')).status, 307);
 });
 
 test('dags: list with filters and ordering, get, details, patch, tasks', async () => {
@@ -197,6 +203,12 @@ test('connections: CRUD, bulk and test', async () => {
   assert.equal((await api.expect(200, 'GET', '/api/v2/connections?connection_id_pattern=pg%25')).total_entries, 1);
   const tested = await api.expect(200, 'POST', '/api/v2/connections/test', { connection_id: 'nowhere', conn_type: 'http', host: '127.0.0.1', port: 1 });
   assert.equal(typeof tested.status, 'boolean');
+  await api.expect(204, 'POST', '/api/v2/connections/defaults');
+  const defaults = await api.expect(200, 'GET', '/api/v2/connections?connection_id_pattern=_default');
+  assert.ok(defaults.connections.some((c: { connection_id: string }) => c.connection_id === 'aws_default'));
+  await api.expect(204, 'POST', '/api/v2/connections/defaults');
+  assert.equal((await api.expect(200, 'GET', '/api/v2/connections?connection_id_pattern=_default')).total_entries, defaults.total_entries, 'a second call adds nothing');
+  await api.expect(200, 'PATCH', '/api/v2/connections', { actions: [{ action: 'delete', entities: defaults.connections.map((c: { connection_id: string }) => c.connection_id) }] });
   const bulk = await api.expect(200, 'PATCH', '/api/v2/connections', { actions: [{ action: 'delete', entities: ['pg1', 'none'], action_on_non_existence: 'skip' }] });
   assert.deepEqual(bulk.delete.success, ['pg1']);
   await api.expect(404, 'DELETE', '/api/v2/connections/pg1');

@@ -130,6 +130,8 @@ export class ContractClient {
         ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      // a redirect is an answer to check, not to follow
+      redirect: 'manual',
     });
     const text = await res.text();
     const contentType = res.headers.get('content-type') ?? '';

@@ -21,7 +21,7 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = new Set(['/api/v2/monitor/health', '/api/v2/version']);
+const PUBLIC = new Set(['/api/v2/monitor/health', '/api/v2/version', '/api/v2/auth/login', '/api/v2/auth/logout']);
 // checked against when the user name is unknown, so that answering takes as long as for a wrong password
 const DUMMY_HASH = hashPassword('not a password anyone has');
 
@@ -71,9 +71,24 @@ export function registerAuth(app: FastifyInstance, deps: { pool: pg.Pool; secret
   });
 }
 
-/** POST /auth/token (lifetime [api_auth] jwt_expiration_time) and /auth/token/cli (jwt_cli_expiration_time). */
+/** A `next` that stays on this server: a path, never another site (`//host`, `https://…`). */
+function localPath(next: unknown): string {
+  const value = typeof next === 'string' ? next : '/';
+  return value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+}
+
+/**
+ * POST /auth/token (lifetime [api_auth] jwt_expiration_time) and /auth/token/cli
+ * (jwt_cli_expiration_time); GET /api/v2/auth/login and /logout send the
+ * browser to the web UI, which holds the token and shows the login form.
+ */
 export function registerLoginRoutes(app: FastifyInstance, deps: { pool: pg.Pool; secret: Uint8Array; config: Config }) {
   const { pool, secret, config } = deps;
+  app.get('/api/v2/auth/login', async (req, reply) => {
+    const next = localPath((req.query as { next?: unknown }).next);
+    return reply.code(307).header('location', `/?next=${encodeURIComponent(next)}`).send({ detail: 'Log in through the web UI (or POST /auth/token)' });
+  });
+  app.get('/api/v2/auth/logout', async (_req, reply) => reply.code(307).header('location', '/?logged_out=1').send({ detail: 'Tokens are held by the client: forget yours to log out' }));
   const maxFailures = config.int('api_auth', 'login_max_failures');
   const window = config.int('api_auth', 'login_lockout_seconds');
 

@@ -90,6 +90,16 @@ function merged(stored: ConnectionRow, input: ConnectionRow, fields: Set<Field>)
   return next;
 }
 
+const blank = { description: null, host: null, login: null, schema: null, password: null, port: null, extra: null };
+const DEFAULT_CONNECTIONS: ConnectionRow[] = [
+  { ...blank, conn_id: 'aws_default', conn_type: 'aws' },
+  { ...blank, conn_id: 'emr_default', conn_type: 'emr', extra: '{}' },
+  { ...blank, conn_id: 'fs_default', conn_type: 'fs', extra: '{"path": "/"}' },
+  { ...blank, conn_id: 'http_default', conn_type: 'http', host: 'https://www.httpbin.org/' },
+  { ...blank, conn_id: 'postgres_default', conn_type: 'postgres', host: 'localhost', login: 'postgres', schema: 'airflow' },
+  { ...blank, conn_id: 'smtp_default', conn_type: 'smtp', host: 'localhost', port: 25, extra: '{"from_email": "airflow@example.com"}' },
+];
+
 export function registerConnectionRoutes(app: FastifyInstance, deps: SecretRoutesDeps & { config: Config }) {
   const { pool, cipher, sensitive, config } = deps;
   const response = (c: ConnectionRow) => ({
@@ -157,6 +167,16 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: SecretRoute
     await inTransaction(pool, async (db) => {
       if (!(await deleteConnection(db, id))) throw missing(id);
       await audit(db, req, 'delete_connection', { connection_id: id });
+    });
+    reply.code(204);
+  });
+
+  // Airflow's `create_default_connections`: the conventional *_default ids operators fall back on; existing ones are left alone
+  app.post('/api/v2/connections/defaults', async (req, reply) => {
+    await inTransaction(pool, async (db) => {
+      const created: string[] = [];
+      for (const c of DEFAULT_CONNECTIONS) if (await insertConnection(db, cipher, c)) created.push(c.conn_id);
+      await audit(db, req, 'create_default_connections', { connection_ids: created });
     });
     reply.code(204);
   });
