@@ -17,6 +17,10 @@ const ACTIVE = new Set(['scheduled', 'queued', 'running', 'restarting', 'deferre
 const POLL_MS = 250;
 
 export function registerUiLogStream(app: FastifyInstance, deps: { pool: pg.Pool; config: Config }) {
+  // open streams end when the server stops, rather than holding its close until their tries finish
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => open.forEach((end) => end()));
+
   app.get('/ui/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/logs/:try_number/stream', async (req, reply) => {
     const { dag_id, run_id, task_id, try_number } = req.params as { dag_id: string; run_id: string; task_id: string; try_number: string };
     const mapIndex = Number((req.query as { map_index?: string }).map_index ?? -1);
@@ -37,8 +41,16 @@ export function registerUiLogStream(app: FastifyInstance, deps: { pool: pg.Pool;
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     let closed = false;
-    req.raw.on('close', () => (closed = true));
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const stop = () => (closed = true);
+    req.raw.on('close', stop);
+    const end = () => {
+      stop();
+      res.end();
+      res.socket?.destroySoon();
+    };
+    open.add(end);
+    const write = (text: string) => !res.writableEnded && res.write(text);
+    const send = (event: string, data: unknown) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
     let offset = 0;
     let partial = '';
@@ -74,13 +86,14 @@ export function registerUiLogStream(app: FastifyInstance, deps: { pool: pg.Pool;
             send('end', { state: ti?.state ?? null });
             break;
           }
-          res.write(': keep-alive\n\n');
+          write(': keep-alive\n\n');
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     } catch (err) {
       if (!closed) send('error', { detail: (err as Error).message });
     }
-    res.end();
+    open.delete(end);
+    if (!res.writableEnded) res.end();
   });
 }
