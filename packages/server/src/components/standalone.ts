@@ -122,7 +122,7 @@ export async function startComponents(config: Config, which: ComponentSelection,
     }
     if (which.scheduler) {
       const runnerEntry = (await ensureRunnerBundle()) ?? undefined;
-      executor = new LocalExecutor({ parallelism: config.int('core', 'parallelism'), warmProcesses: config.int('scheduler', 'standalone_warm_processes'), runnerEntry, apiUrl: url });
+      executor = new LocalExecutor({ parallelism: config.int('core', 'parallelism'), warmProcesses: config.int('scheduler', 'standalone_warm_processes'), runnerEntry, apiUrl: url, home: config.home });
       scheduler = new Scheduler({ pool: db.pool, config, executor, secret, apiUrl: url, log: createLogger('scheduler', level), wokenInProcess: !!app });
       await scheduler.start();
     }

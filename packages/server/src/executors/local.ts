@@ -23,6 +23,8 @@ interface Running {
 export interface LocalExecutorOptions {
   parallelism: number;
   warmProcesses: number;
+  /** $UPDRAFT_HOME of the installation, passed to task processes */
+  home?: string;
   /** file a task process starts from: the bundled entry (see runner-bundle.ts) or RUNNER_SOURCE */
   runnerEntry?: string;
   /** api-server the tasks will call: idle processes connect to it ahead of time */
@@ -82,6 +84,8 @@ export class LocalExecutor implements Executor {
         ...process.env,
         NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(os.tmpdir(), 'updraft-compile-cache'),
         ...(this.options.apiUrl ? { UPDRAFT_EXECUTION_API_URL: this.options.apiUrl } : {}),
+        // task code may look for the installation's files (updraft.cfg …), as Airflow tasks read $AIRFLOW_HOME
+        ...(this.options.home ? { UPDRAFT_HOME: this.options.home, AIRFLOW_HOME: this.options.home } : {}),
       },
     });
     child.on('error', () => undefined);

@@ -70,7 +70,11 @@ export async function ensureRunnerBundle(): Promise<string | null> {
 async function build(): Promise<Bundle> {
   const dir = path.join(BUNDLE_ROOT, sourceHash());
   const result = { runner: path.join(dir, 'entry.mjs'), parser: path.join(dir, 'parse-entry.mjs') };
-  if (fs.existsSync(result.runner)) return result;
+  if (fs.existsSync(result.runner)) {
+    // in use: keeps it from looking stale to another installation's cleanup
+    fs.utimesSync(dir, new Date(), new Date());
+    return result;
+  }
   const { build: esbuild } = await import('esbuild');
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.mkdirSync(tmp, { recursive: true });
@@ -92,9 +96,19 @@ async function build(): Promise<Bundle> {
   return result;
 }
 
-/** Bundles of older sources, left by earlier versions; one still in use by a running process keeps working (its files are open). */
+/** A bundle another running installation may still start task processes from is not removed before this. */
+const STALE_BUNDLE_AGE_MS = 7 * 86_400_000;
+
+/**
+ * Bundles of older sources, left by earlier versions. Only old ones go: a
+ * standalone started from older sources keeps forking task processes from
+ * its bundle for as long as it runs (removing it at once broke those).
+ */
 function removeStaleBundles(keep: string) {
+  const cutoff = Date.now() - STALE_BUNDLE_AGE_MS;
   for (const name of fs.readdirSync(BUNDLE_ROOT)) {
-    if (name !== keep && !name.includes('.tmp-')) fs.rmSync(path.join(BUNDLE_ROOT, name), { recursive: true, force: true });
+    if (name === keep || name.includes('.tmp-')) continue;
+    const dir = path.join(BUNDLE_ROOT, name);
+    if (fs.statSync(dir).mtimeMs < cutoff) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

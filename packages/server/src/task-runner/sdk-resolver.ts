@@ -2,13 +2,17 @@
  * DAG files live anywhere (the dags folder is rarely inside this repository),
  * yet `import … from '@updraft/sdk'` must load the very SDK instance the
  * runner uses — one DAG registry, one runtime. This resolve hook maps the
- * specifier to our copy before Node's own lookup runs. Other @updraft/
- * packages (providers) resolve next to the server when the DAG's folder has
- * none of its own.
+ * specifier to our copy before Node's own lookup runs. Any other package
+ * the DAG's folder does not provide (providers, the AWS SDK …) resolves from
+ * the installation.
  */
 import module from 'node:module';
 
 let installed = false;
+
+function isBareSpecifier(specifier: string): boolean {
+  return !/^(\.|\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(specifier);
+}
 
 export function installSdkResolver(): void {
   if (installed) return;
@@ -22,15 +26,18 @@ export function installSdkResolver(): void {
     resolve(specifier, context, nextResolve) {
       const target = targets.get(specifier);
       if (target) return { url: target, shortCircuit: true };
-      // other Updraft packages (providers) installed with the server, for DAG files outside it
-      if (specifier.startsWith('@updraft/')) {
+      try {
+        return nextResolve(specifier, context);
+      } catch (err) {
+        // a package the DAG's folder does not have (a provider, the AWS SDK …)
+        // comes from the installation, as Python finds site-packages
+        if (!isBareSpecifier(specifier)) throw err;
         try {
-          return nextResolve(specifier, context);
-        } catch {
           return { url: import.meta.resolve(specifier), shortCircuit: true };
+        } catch {
+          throw err;
         }
       }
-      return nextResolve(specifier, context);
     },
   });
 }
