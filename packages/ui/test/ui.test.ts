@@ -211,6 +211,15 @@ test("a running task's log is tailed live, then ends", { skip }, async () => {
   assert.ok((await log.locator('.log-line').count()) > seenEarly, 'lines were added after the first ones');
   await panel.getByRole('status').filter({ hasText: /\d+ lines/ }).waitFor({ timeout: 10_000 });
   assert.equal(await s.waitForRun('ui_slow', slowRun), 'success');
+
+  // Clear runs it again: the confirmation lists it, then a second try starts
+  await panel.getByRole('button', { name: 'Clear' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Clear: ticker' });
+  await dialog.getByRole('list', { name: 'Affected task instances' }).getByText('ticker').waitFor();
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await waitFor(async () => (await s.api('GET', `/api/v2/dags/ui_slow/dagRuns/${encodeURIComponent(slowRun)}/taskInstances/ticker`)).body.try_number === 2, 15_000, 'the second try');
+  await panel.getByRole('button', { name: 'Try 2' }).waitFor();
 });
 
 test('Mark failed lists the affected task instances (dry run) before changing anything', { skip }, async () => {
