@@ -11,6 +11,8 @@ import { formatDuration, Time } from '../../time.tsx';
 import { Pager } from '../DagList.tsx';
 
 const PAGE = 50;
+/** a filter box's text as a "contains" pattern for the API's *_pattern parameters */
+const contains = (v: string | null) => (v ? `%${v}%` : null);
 
 function Filters({ query, fields }: { query: URLSearchParams; fields: { name: string; label: string; options?: readonly string[] }[] }) {
   return (
@@ -33,8 +35,7 @@ function Filters({ query, fields }: { query: URLSearchParams; fields: { name: st
 
 function DagRunsBrowse({ query }: { query: URLSearchParams }) {
   const offset = Number(query.get('offset') ?? 0);
-  const dag = query.get('dag_id');
-  const runs = useApi<{ dag_runs: DagRun[]; total_entries: number }>(`/api/v2/dags/${dag ? enc(dag) : '~'}/dagRuns${qs({ limit: PAGE, offset, order_by: '-run_after', state: query.get('state') })}`, { pollMs: 5000 });
+  const runs = useApi<{ dag_runs: DagRun[]; total_entries: number }>(`/api/v2/dags/~/dagRuns${qs({ limit: PAGE, offset, order_by: '-run_after', state: query.get('state'), dag_id_pattern: contains(query.get('dag_id')) })}`, { pollMs: 5000 });
   return (
     <>
       <Filters query={query} fields={[{ name: 'dag_id', label: 'DAG id' }, { name: 'state', label: 'State', options: ['queued', 'running', 'success', 'failed'] }]} />
@@ -48,9 +49,8 @@ function DagRunsBrowse({ query }: { query: URLSearchParams }) {
 
 function TaskInstancesBrowse({ query }: { query: URLSearchParams }) {
   const offset = Number(query.get('offset') ?? 0);
-  const dag = query.get('dag_id');
   const tis = useApi<{ task_instances: TaskInstance[]; total_entries: number }>(
-    `/api/v2/dags/${dag ? enc(dag) : '~'}/dagRuns/~/taskInstances${qs({ limit: PAGE, offset, state: query.get('state'), task_id_pattern: query.get('task_id'), order_by: '-start_date' })}`,
+    `/api/v2/dags/~/dagRuns/~/taskInstances${qs({ limit: PAGE, offset, state: query.get('state'), dag_id_pattern: contains(query.get('dag_id')), task_display_name_pattern: contains(query.get('task_id')), order_by: '-start_date' })}`,
     { pollMs: 5000 },
   );
   return (
@@ -124,7 +124,7 @@ interface EventLog {
 function AuditLogBrowse({ query }: { query: URLSearchParams }) {
   const offset = Number(query.get('offset') ?? 0);
   const logs = useApi<{ event_logs: EventLog[]; total_entries: number }>(
-    `/api/v2/eventLogs${qs({ limit: PAGE, offset, order_by: '-when', dag_id: query.get('dag_id'), event: query.get('event'), owner: query.get('owner') })}`,
+    `/api/v2/eventLogs${qs({ limit: PAGE, offset, order_by: '-when', dag_id_pattern: contains(query.get('dag_id')), event_pattern: contains(query.get('event')), owner_pattern: contains(query.get('owner')) })}`,
   );
   return (
     <>
