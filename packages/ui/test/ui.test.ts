@@ -268,6 +268,11 @@ test('import Variables from a JSON file and see them listed', { skip }, async ()
   assert.equal((await s.api('GET', '/api/v2/variables')).body.total_entries, 3);
   await screenshot(page, '07-variables');
 
+  // Export downloads them as the same kind of file (sensitive values stay masked)
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+  assert.equal(download.suggestedFilename(), 'variables.json');
+  assert.deepEqual(JSON.parse(fs.readFileSync((await download.path())!, 'utf8')), { work_bucket: 'my-bucket', emr_settings: '{"instances":3}', api_key: '***' });
+
   // editing a masked variable's description leaves its value alone
   await page.getByRole('button', { name: 'Edit api_key' }).click();
   const dialog = page.getByRole('dialog', { name: 'Edit variable' });
