@@ -5,7 +5,8 @@
  */
 import type { Context } from './context.ts';
 import type { DAG, DefaultArgs } from './dag.ts';
-import { getCurrentDag } from './dag-context.ts';
+import { getCurrentDag, getCurrentGroup } from './dag-context.ts';
+import type { TaskGroup } from './task-group.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './serialized.ts';
 import type { WeightRule } from './trigger-rules.ts';
@@ -43,19 +44,23 @@ export interface BaseOperatorOptions {
   multiple_outputs?: boolean;
   /** attach to this DAG instead of the one whose build callback is running */
   dag?: DAG | null;
+  /** the group the task belongs to (default: the group whose build is running); null: none */
+  task_group?: TaskGroup | null;
 }
 
 /** Anything that can stand for a task in a dependency: the task or its output. */
-export type DependencyTarget = BaseOperator | XComArg;
+export type DependencyTarget = BaseOperator | XComArg | TaskGroup;
 
 /**
  * Fills options the author did not pass from the target DAG's default_args.
  * Subclasses call it before super() so their own options get defaults too
  * (Airflow applies default_args to every constructor argument).
  */
-export function withDefaultArgs<T extends { dag?: DAG | null }>(options: T): T {
+export function withDefaultArgs<T extends { dag?: DAG | null; task_group?: TaskGroup | null }>(options: T): T {
   const dag = options.dag ?? getCurrentDag();
-  const defaults: DefaultArgs = dag?.default_args ?? {};
+  const group = options.task_group !== undefined ? options.task_group : getCurrentGroup();
+  // a task group's default_args win over the DAG's (Airflow's order)
+  const defaults: DefaultArgs = { ...(dag?.default_args ?? {}), ...(group?.default_args ?? {}) };
   const merged: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(options)) {
     // An explicit `undefined` means "not given", so it must not hide a default.
@@ -100,6 +105,12 @@ export abstract class BaseOperator {
   doc_md: string | null;
   do_xcom_push: boolean;
   multiple_outputs: boolean;
+  /** the task group it was created in, or null */
+  task_group: TaskGroup | null;
+  is_setup = false;
+  is_teardown = false;
+  /** a teardown whose failure fails the run (Airflow's on_failure_fail_dagrun) */
+  on_failure_fail_dagrun = false;
   /** per-instance copies, so one task may change them (PythonOperator's templates_exts) */
   template_fields: string[];
   template_ext: string[];
@@ -113,7 +124,10 @@ export abstract class BaseOperator {
       throw new TypeError(`${new.target.name} expects an options object with a task_id`);
     }
     const args = withDefaultArgs(options);
-    this.task_id = options.task_id; // never taken from default_args
+    const group = options.task_group !== undefined ? options.task_group : getCurrentGroup();
+    // never taken from default_args; prefixed by the group's id ("group.task")
+    this.task_id = group && typeof options.task_id === 'string' ? group.childId(options.task_id) : options.task_id;
+    this.task_group = group ?? null;
     this.owner = args.owner ?? 'airflow';
     this.retries = args.retries ?? 0;
     this.retry_delay = args.retry_delay ?? 300;
@@ -144,8 +158,34 @@ export abstract class BaseOperator {
     this.template_fields = [...statics.template_fields];
     this.template_ext = [...statics.template_ext];
 
-    const dag = options.dag ?? getCurrentDag();
+    const dag = options.dag ?? group?.dag ?? getCurrentDag();
     if (dag) dag.addTask(this);
+    group?._addTaskId(this.task_id);
+  }
+
+  /** Marks this task a setup task (Airflow's as_setup()): teardowns run after it even if work fails. */
+  as_setup(): this {
+    this.is_setup = true;
+    return this;
+  }
+
+  /**
+   * Marks this task a teardown (Airflow's as_teardown()): it runs once its
+   * upstream tasks are done whatever their outcome, provided a setup
+   * succeeded, and its failure does not fail the run unless
+   * on_failure_fail_dagrun. `setups` become its upstream tasks.
+   */
+  as_teardown(options: { setups?: DependencyTarget | DependencyTarget[]; on_failure_fail_dagrun?: boolean } = {}): this {
+    this.is_teardown = true;
+    this.trigger_rule = 'all_done_setup_success';
+    this.on_failure_fail_dagrun = options.on_failure_fail_dagrun ?? false;
+    if (options.setups) {
+      for (const setup of Array.isArray(options.setups) ? options.setups : [options.setups]) {
+        for (const op of operatorsOf(setup, 'leaves')) op.as_setup();
+        this.setUpstream(setup);
+      }
+    }
+    return this;
   }
 
   /** Does the task's work; the return value becomes the return_value XCom. */
@@ -232,11 +272,11 @@ export abstract class BaseOperator {
   }
 
   setDownstream(targets: DependencyTarget | DependencyTarget[]): void {
-    for (const target of toList(targets)) BaseOperator.#link(this, toOperator(target));
+    for (const target of toList(targets)) for (const op of operatorsOf(target, 'roots')) BaseOperator.#link(this, op);
   }
 
   setUpstream(targets: DependencyTarget | DependencyTarget[]): void {
-    for (const target of toList(targets)) BaseOperator.#link(toOperator(target), this);
+    for (const target of toList(targets)) for (const op of operatorsOf(target, 'leaves')) BaseOperator.#link(op, this);
   }
 
   static #link(upstream: BaseOperator, downstream: BaseOperator): void {
@@ -261,6 +301,15 @@ export abstract class BaseOperator {
   toString(): string {
     return `<Task(${this.operator_name}): ${this.task_id}>`;
   }
+}
+
+/** The tasks a dependency target stands for: itself, an XComArg's producer, or a group's roots or leaves. */
+export function operatorsOf(target: DependencyTarget, side: 'roots' | 'leaves'): BaseOperator[] {
+  if (target && typeof (target as TaskGroup).getRoots === 'function') {
+    const group = target as TaskGroup;
+    return side === 'roots' ? group.getRoots() : group.getLeaves();
+  }
+  return [toOperator(target)];
 }
 
 /** The task behind a dependency target (an XComArg stands for its producer). */

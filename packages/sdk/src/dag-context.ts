@@ -5,9 +5,11 @@
  * processor reads after importing a file.
  */
 import type { DAG } from './dag.ts';
+import type { TaskGroup } from './task-group.ts';
 
 const buildStack: DAG[] = [];
 const registry: DAG[] = [];
+const groupStack: TaskGroup[] = [];
 
 export function pushCurrentDag(dag: DAG): void {
   buildStack.push(dag);
@@ -25,6 +27,21 @@ export function getCurrentDag(): DAG | null {
   return buildStack.at(-1) ?? null;
 }
 
+export function pushCurrentGroup(group: TaskGroup): void {
+  groupStack.push(group);
+}
+
+export function popCurrentGroup(group: TaskGroup): void {
+  const index = groupStack.lastIndexOf(group);
+  if (index !== -1) groupStack.splice(index);
+}
+
+/** The task group whose build callback is running (in the current DAG), or null. */
+export function getCurrentGroup(): TaskGroup | null {
+  const group = groupStack.at(-1) ?? null;
+  return group && group.dag === getCurrentDag() ? group : null;
+}
+
 export function registerDag(dag: DAG): void {
   registry.push(dag);
 }
@@ -37,4 +54,5 @@ export function collectDags(): DAG[] {
 export function resetDagRegistry(): void {
   registry.length = 0;
   buildStack.length = 0;
+  groupStack.length = 0;
 }

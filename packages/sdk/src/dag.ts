@@ -13,6 +13,7 @@ import { idProblem } from './ids.ts';
 import { Param, toParam } from './params.ts';
 import { normalizeSchedule, type ScheduleArg } from './schedule.ts';
 import type { SerializedSchedule } from './serialized.ts';
+import type { TaskGroup } from './task-group.ts';
 
 export type DagCallback = (context: Context) => unknown;
 
@@ -74,6 +75,8 @@ export class DAG {
   on_failure_callback: DagCallback | DagCallback[] | null;
 
   readonly #tasks = new Map<string, BaseOperator>();
+
+  readonly #taskGroups: TaskGroup[] = [];
   /** problems found while building; reported (with the file name) by serializeDag */
   readonly #problems = new Set<string>();
 
@@ -169,6 +172,18 @@ export class DAG {
       this.#tasks.set(task.task_id, task);
     }
     task._setDag(this);
+  }
+
+  /** Internal: a TaskGroup created for this DAG registers itself. */
+  addTaskGroup(group: TaskGroup): void {
+    if (this.#taskGroups.some((g) => g.group_id === group.group_id)) this.recordProblem(`duplicate task group id '${group.group_id}'`);
+    else if (this.#tasks.has(group.group_id)) this.recordProblem(`task group id '${group.group_id}' is also a task_id`);
+    else this.#taskGroups.push(group);
+  }
+
+  /** Task groups, parents before children. */
+  get task_groups(): TaskGroup[] {
+    return [...this.#taskGroups];
   }
 
   addTasks(tasks: BaseOperator[]): void {

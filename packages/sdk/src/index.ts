@@ -12,6 +12,7 @@ export {
   type TaskCallback,
 } from './baseoperator.ts';
 export { chain, crossDownstream } from './chain.ts';
+export { TaskGroup, taskGroup, taskGroup as task_group, isTaskGroup, type TaskGroupOptions, type TaskGroupFunction } from './task-group.ts';
 export { BashOperator, type BashOperatorOptions } from './operators/bash.ts';
 export { EmptyOperator, type EmptyOperatorOptions } from './operators/empty.ts';
 export { FunctionOperator, PythonOperator, type FunctionOperatorOptions } from './operators/function.ts';
@@ -20,6 +21,8 @@ export { ShortCircuitOperator, type ShortCircuitOperatorOptions } from './operat
 export { LatestOnlyOperator } from './operators/latest-only.ts';
 export {
   task,
+  setup,
+  teardown,
   _PythonDecoratedOperator,
   _BranchPythonDecoratedOperator,
   _ShortCircuitDecoratedOperator,

@@ -56,6 +56,9 @@ export function serializeDag(dag: DAG, fileloc: string): SerializedDag {
     has_on_failure_callback: hasCallback(dag.on_failure_callback),
     default_args: serializeDefaultArgs(dag.default_args),
     tasks,
+    ...(dag.task_groups.length
+      ? { task_groups: dag.task_groups.map((g) => ({ group_id: g.group_id, parent_group_id: g.parent_group?.group_id ?? null, tooltip: g.tooltip })) }
+      : {}),
   };
 }
 
@@ -92,6 +95,9 @@ export function serializeTask(task: BaseOperator): SerializedTask {
     doc_md: task.doc_md,
     is_empty: task.is_empty,
     ...(task instanceof BaseSensorOperator ? { sensor_mode: task.mode } : {}),
+    ...(task.task_group ? { task_group_id: task.task_group.group_id } : {}),
+    ...(task.is_setup ? { is_setup: true } : {}),
+    ...(task.is_teardown ? { is_teardown: true, on_failure_fail_dagrun: task.on_failure_fail_dagrun } : {}),
     fields: toJsonObject(task.serializeFields()),
   };
 }

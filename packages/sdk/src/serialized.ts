@@ -81,6 +81,8 @@ export interface SerializedTask {
   is_mapped?: boolean;
   is_setup?: boolean;
   is_teardown?: boolean;
+  /** a teardown whose failure fails the run */
+  on_failure_fail_dagrun?: boolean;
   /** sensors: "poke" | "reschedule"; deferrable sensors and operators say so */
   sensor_mode?: 'poke' | 'reschedule' | null;
 }

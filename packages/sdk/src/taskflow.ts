@@ -6,7 +6,7 @@
  */
 import type { BaseOperator, BaseOperatorOptions } from './baseoperator.ts';
 import type { Context } from './context.ts';
-import { getCurrentDag } from './dag-context.ts';
+import { getCurrentDag, getCurrentGroup } from './dag-context.ts';
 import { DagDefinitionError } from './exceptions.ts';
 import { uniqueTaskId } from './ids.ts';
 import { BranchPythonOperator } from './operators/branch.ts';
@@ -96,6 +96,20 @@ function sensor<A extends unknown[]>(fn: (...args: A) => PokeResult | Promise<Po
   return makeTaskFunction(fn as (...args: any[]) => unknown, options, _DecoratedSensorOperator as unknown as OperatorClass);
 }
 
+/** Airflow's @setup: a TaskFlow task marked as a setup task. */
+export function setup<A extends unknown[], R>(fn: (...args: A) => R, options: TaskOptions = {}): TaskFunction<A, Awaited<R>> {
+  return makeTaskFunction(fn as (...args: any[]) => unknown, options, _PythonDecoratedOperator, (op) => op.as_setup());
+}
+
+/** Airflow's @teardown: a TaskFlow task marked as a teardown task. */
+export function teardown<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  options: TaskOptions & { on_failure_fail_dagrun?: boolean } = {},
+): TaskFunction<A, Awaited<R>> {
+  const { on_failure_fail_dagrun, ...rest } = options;
+  return makeTaskFunction(fn as (...args: any[]) => unknown, rest, _PythonDecoratedOperator, (op) => op.as_teardown({ on_failure_fail_dagrun }));
+}
+
 /**
  * `task(fn)` is Airflow's `@task`; `task.branch(fn)` and
  * `task.short_circuit(fn)` are `@task.branch` and `@task.short_circuit`.
@@ -106,6 +120,7 @@ function makeTaskFunction(
   fn: (...args: any[]) => unknown,
   options: TaskOptions,
   Operator: OperatorClass = _PythonDecoratedOperator,
+  configure?: (operator: BaseOperator) => void,
 ): TaskFunction<any[], any> {
   if (typeof fn !== 'function') throw new TypeError('task() expects a function');
   // Function.prototype.bind names the copy "bound f", which is no valid task_id.
@@ -117,14 +132,18 @@ function makeTaskFunction(
   }
 
   const create = (...args: unknown[]): XComArg => {
-    const dag = options.dag ?? getCurrentDag();
-    const task_id = dag ? uniqueTaskId(defaultId, dag.taskIds) : defaultId;
+    const group = options.task_group !== undefined ? options.task_group : getCurrentGroup();
+    const dag = options.dag ?? group?.dag ?? getCurrentDag();
+    // unique among the DAG's ids as the group will prefix it: extract, extract__1 …
+    const wanted = group ? group.childId(defaultId) : defaultId;
+    const task_id = dag ? uniqueTaskId(wanted, dag.taskIds).slice(wanted.length - defaultId.length) : defaultId;
     const operator = new Operator({ ...options, task_id, python_callable: fn, op_args: args });
+    configure?.(operator);
     return operator.output;
   };
   return Object.assign(create, {
     function: fn,
     options: Object.freeze({ ...options }),
-    override: (overrides: TaskOptions) => makeTaskFunction(fn, { ...options, ...overrides }, Operator),
+    override: (overrides: TaskOptions) => makeTaskFunction(fn, { ...options, ...overrides }, Operator, configure),
   });
 }

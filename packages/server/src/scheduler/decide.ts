@@ -36,6 +36,7 @@ export function decideRun(input: DecideInput): RunDecision {
   const states = new Map(input.states);
   const decision: RunDecision = { schedule: [], skipped: [], upstream_failed: [], success: [], runState: null };
   let waitingOnPast = false;
+  const byId = new Map(dag.tasks.map((t) => [t.task_id, t]));
 
   // Settling one task (skipped, upstream_failed, empty success) can settle its
   // downstream ones in the same pass: loop until nothing changes.
@@ -45,7 +46,8 @@ export function decideRun(input: DecideInput): RunDecision {
     for (const task of dag.tasks) {
       if (states.get(task.task_id) !== null) continue;
       const upstream = task.upstream_task_ids.map((id) => states.get(id) ?? null);
-      const verdict = evaluateTriggerRule(task.trigger_rule, countUpstream(upstream));
+      let verdict = evaluateTriggerRule(task.trigger_rule, countUpstream(upstream));
+      if (verdict === 'ready' && task.trigger_rule === 'all_done_setup_success') verdict = setupVerdict(task.upstream_task_ids, byId, states);
       if (verdict === 'wait') continue;
       if (verdict === 'ready' && task.depends_on_past && input.previousStates) {
         // depends_on_past: the same task in the previous run succeeded or was skipped;
@@ -80,7 +82,14 @@ export function decideRun(input: DecideInput): RunDecision {
   const values = [...states.values()];
   const allFinished = values.every((s) => s !== null && FINISHED_STATES.includes(s));
   const anyActive = values.some((s) => s !== null && ACTIVE.includes(s));
-  const leaves = dag.tasks.filter((t) => t.downstream_task_ids.length === 0).map((t) => states.get(t.task_id));
+  // a teardown's failure does not decide the run (unless on_failure_fail_dagrun): what it tears down does
+  const quietTeardown = (id: string) => {
+    const t = byId.get(id);
+    return !!t?.is_teardown && !t.on_failure_fail_dagrun;
+  };
+  const leaves = dag.tasks
+    .filter((t) => !quietTeardown(t.task_id) && t.downstream_task_ids.every(quietTeardown))
+    .map((t) => states.get(t.task_id));
   if (allFinished) {
     decision.runState = leaves.some((s) => s === 'failed' || s === 'upstream_failed') ? 'failed' : 'success';
   } else if (!anyActive && !(waitingOnPast && input.previousRunActive)) {
@@ -88,4 +97,15 @@ export function decideRun(input: DecideInput): RunDecision {
     decision.runState = 'failed';
   }
   return decision;
+}
+
+/**
+ * A teardown (all_done_setup_success) runs once everything upstream is done
+ * if at least one of its setups succeeded; with every setup skipped it is
+ * skipped, with none succeeded it is upstream_failed. No setups: it runs.
+ */
+function setupVerdict(upstreamIds: string[], byId: Map<string, SerializedDag['tasks'][number]>, states: Map<string, TiState | null>): 'ready' | 'skipped' | 'upstream_failed' {
+  const setups = upstreamIds.filter((id) => byId.get(id)?.is_setup);
+  if (setups.length === 0 || setups.some((id) => states.get(id) === 'success')) return 'ready';
+  return setups.every((id) => states.get(id) === 'skipped') ? 'skipped' : 'upstream_failed';
 }
