@@ -104,6 +104,8 @@ test('the app is served at / and deep links, while API paths keep their JSON 404
     ['/ui/dags/recent_runs?dag_ids=ui_demo&limit=99', 400, /limit/],
     ['/ui/dags/no_such_dag/grid', 404, /no_such_dag/],
     ['/ui/dags/ui_demo/structure?run_id=nope', 404, /nope/],
+    ['/ui/dags/ui_demo/dagRuns/nope/states', 404, /nope/],
+    ['/ui/dags/ui_demo/dagRuns/nope/taskInstances/extract', 404, /nope/],
     ['/ui/dags/ui_demo/dagRuns/nope/taskInstances/extract/logs/0/stream', 400, /try_number/],
     ['/ui/dags/ui_demo/dagRuns/nope/taskInstances/extract/logs/1/stream', 404, /not found/],
   ] as const) {

@@ -22,7 +22,7 @@ const ms = (v: string | null) => (v ? new Date(v).getTime() : null);
 
 export function Gantt({ dagId, runs, runId }: { dagId: string; runs: GridRun[]; runId: string | null }) {
   const run = runs.find((r) => r.dag_run_id === runId);
-  const tis = useApi<{ task_instances: GanttTi[] }>(runId ? `/api/v2/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances` : null, { pollMs: 2000, poll: !!run && ACTIVE_STATES.has(run.state) });
+  const tis = useApi<{ task_instances: GanttTi[] }>(runId ? `/ui/dags/${enc(dagId)}/dagRuns/${enc(runId)}/states` : null, { pollMs: 2000, poll: !!run && ACTIVE_STATES.has(run.state) });
   const { zone } = useTime();
   if (!runId) return <p className="muted">No runs yet.</p>;
   const now = Date.now();

@@ -70,7 +70,7 @@ interface TiRow {
 function GraphCanvas({ dagId, runs, runId, taskId }: { dagId: string; runs: GridRun[]; runId: string | null; taskId: string | null }) {
   const run = runs.find((r) => r.dag_run_id === runId) ?? null;
   const structure = useApi<{ tasks: TaskNode[]; task_groups: TaskGroup[] }>(`/ui/dags/${enc(dagId)}/structure${runId && run ? `?run_id=${enc(runId)}` : ''}`);
-  const tis = useApi<{ task_instances: TiRow[] }>(runId && run ? `/api/v2/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances` : null, { pollMs: 1500, poll: !!run && ACTIVE_STATES.has(run.state) });
+  const tis = useApi<{ task_instances: TiRow[] }>(runId && run ? `/ui/dags/${enc(dagId)}/dagRuns/${enc(runId)}/states` : null, { pollMs: 1500, poll: !!run && ACTIVE_STATES.has(run.state) });
   // the run's final state arrives with the grid poll: fetch the instances once more then
   const { reload: reloadTis } = tis;
   useEffect(() => reloadTis(), [run?.state, reloadTis]);

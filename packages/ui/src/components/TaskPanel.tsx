@@ -39,7 +39,7 @@ const PANEL_TABS = ['logs', 'xcom', 'rendered', 'details'] as const;
 
 export function TaskPanel({ dagId, runId, taskId, grid, query, onChanged, onClose }: { dagId: string; runId: string; taskId: string; grid: GridData | null; query: URLSearchParams; onChanged(): void; onClose(): void }) {
   const run = grid?.runs.find((r) => r.dag_run_id === runId);
-  const tis = useApi<{ task_instances: TaskInstance[] }>(`/api/v2/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances`, { pollMs: 2000, poll: !run || ACTIVE_STATES.has(run.state) });
+  const tis = useApi<{ task_instances: TaskInstance[] }>(`/ui/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(taskId)}`, { pollMs: 2000, poll: !run || ACTIVE_STATES.has(run.state) });
   const mine = (tis.data?.task_instances ?? []).filter((t) => t.task_id === taskId);
   const mapIndexes = mine.map((t) => t.map_index).filter((m) => m >= 0);
   const mapIndex = query.get('map_index') !== null ? Number(query.get('map_index')) : mapIndexes.length ? mapIndexes[0] : -1;

@@ -12,6 +12,7 @@ import { VERSION } from '../../version.ts';
 import { registerUiGridRoutes } from './grid.ts';
 import { registerUiLogStream } from './log-stream.ts';
 import { registerUiRecentRuns } from './recent-runs.ts';
+import { registerUiRunTaskInstances } from './run-task-instances.ts';
 import { serveUi } from './static.ts';
 
 export function registerUi(app: FastifyInstance, deps: { pool: pg.Pool; config: Config }) {
@@ -23,6 +24,7 @@ export function registerUi(app: FastifyInstance, deps: { pool: pg.Pool; config: 
   }));
   registerUiRecentRuns(app, deps.pool);
   registerUiGridRoutes(app, deps.pool);
+  registerUiRunTaskInstances(app, deps.pool);
   registerUiLogStream(app, { pool: deps.pool, config: deps.config });
   serveUi(app, createLogger('api-server', deps.config.str('logging', 'logging_level')));
 }
