@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Config } from '../config/config.ts';
 import { logEvent } from '../db/sql/event-log.ts';
 import { checkPassword, clearLoginFailures, findUser, hashPassword, highestRole, recentLoginFailures, recordLoginFailure } from '../db/sql/users.ts';
-import { requiredRole, roleAllows } from '../security/permissions.ts';
+import { requiredRole, ROLES, roleAllows, type Role } from '../security/permissions.ts';
 import { signToken, type TaskClaims, type UserClaims, verifyToken } from '../security/tokens.ts';
 import { forbidden, HttpError, unauthorized, unprocessable } from './errors.ts';
 
@@ -48,6 +48,7 @@ async function currentUser(pool: pg.Pool, claims: UserClaims): Promise<UserClaim
   return { ...claims, role: highestRole(user.roles) ?? '' };
 }
 
+/** Authentication and role checks for every request (`tokenTtl` is unused: the login routes read their lifetimes from the configuration). */
 export function registerAuth(app: FastifyInstance, deps: { pool: pg.Pool; secret: Uint8Array; tokenTtl?: number }) {
   app.addHook('onRequest', async (req) => {
     const url = req.url.split('?')[0];
@@ -64,7 +65,8 @@ export function registerAuth(app: FastifyInstance, deps: { pool: pg.Pool; secret
       req.user = await currentUser(deps.pool, claims);
       const route = req.routeOptions.url;
       const needed = route ? requiredRole(req.method, route) : null;
-      if (needed && !roleAllows(req.user.role as never, needed)) {
+      const held = (ROLES as readonly string[]).includes(req.user.role) ? (req.user.role as Role) : null;
+      if (needed && !roleAllows(held, needed)) {
         throw forbidden(`Forbidden: ${req.method} ${route} needs the ${needed} role (or higher); user '${req.user.sub}' has ${req.user.role || 'no role'}`);
       }
     }
