@@ -51,18 +51,21 @@ export function buildLayoutInput(tree: DagTree, collapsed: Set<string>): LayoutI
   root.layoutOptions = {
     'elk.algorithm': 'layered',
     'elk.direction': 'RIGHT',
-    'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+    // edges between tasks of different groups need ELK to lay out the hierarchy as one (costlier: only with groups)
+    ...(tree.hasGroups ? { 'elk.hierarchyHandling': 'INCLUDE_CHILDREN' } : {}),
     'elk.layered.spacing.nodeNodeBetweenLayers': '60',
     'elk.spacing.nodeNode': '16',
-    // Large DAGs: longest-path layering and the tasks' own (topological) order within a layer
-    // instead of network-simplex layering and crossing minimisation: on 1,000 tasks ELK's first
-    // layout drops from ~1.6 s to ~0.8 s (bench/ui.ts), and the author's order reads well.
+    // Large DAGs: longest-path layering, the tasks' own (topological) order within a layer and
+    // simple placement instead of network-simplex layering, crossing minimisation and
+    // Brandes-Köpf: on 1,000 tasks ELK's first layout drops from ~1.6 s to ~0.8 s (bench/ui.ts),
+    // and the author's order reads well.
     ...(big
       ? {
           'elk.layered.layering.strategy': 'LONGEST_PATH',
           'elk.layered.crossingMinimization.strategy': 'INTERACTIVE',
           'elk.layered.crossingMinimization.greedySwitch.type': 'OFF',
           'elk.layered.thoroughness': '1',
+          'elk.layered.nodePlacement.strategy': 'SIMPLE',
           'elk.edgeRouting': 'POLYLINE',
         }
       : {}),
