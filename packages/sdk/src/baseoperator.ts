@@ -7,6 +7,7 @@ import type { Context } from './context.ts';
 import type { DAG, DefaultArgs } from './dag.ts';
 import { getCurrentDag, getCurrentGroup } from './dag-context.ts';
 import type { TaskGroup } from './task-group.ts';
+import { expandSourceProblem, findMappingUpstreams, OperatorPartial, type ExpandInput } from './mapping.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './serialized.ts';
 import type { WeightRule } from './trigger-rules.ts';
@@ -44,6 +45,7 @@ export interface BaseOperatorOptions {
   multiple_outputs?: boolean;
   /** attach to this DAG instead of the one whose build callback is running */
   dag?: DAG | null;
+  max_active_tis_per_dag?: number | null;
   /** the group the task belongs to (default: the group whose build is running); null: none */
   task_group?: TaskGroup | null;
 }
@@ -105,6 +107,10 @@ export abstract class BaseOperator {
   doc_md: string | null;
   do_xcom_push: boolean;
   multiple_outputs: boolean;
+  /** partial().expand(): what the task instances map over; null for a normal task */
+  expand_input: ExpandInput | null = null;
+  /** mapped tasks: at most this many of its task instances run at once in the whole DAG (all runs) */
+  max_active_tis_per_dag: number | null;
   /** the task group it was created in, or null */
   task_group: TaskGroup | null;
   is_setup = false;
@@ -128,6 +134,7 @@ export abstract class BaseOperator {
     // never taken from default_args; prefixed by the group's id ("group.task")
     this.task_id = group && typeof options.task_id === 'string' ? group.childId(options.task_id) : options.task_id;
     this.task_group = group ?? null;
+    this.max_active_tis_per_dag = args.max_active_tis_per_dag ?? null;
     this.owner = args.owner ?? 'airflow';
     this.retries = args.retries ?? 0;
     this.retry_delay = args.retry_delay ?? 300;
@@ -161,6 +168,37 @@ export abstract class BaseOperator {
     const dag = options.dag ?? group?.dag ?? getCurrentDag();
     if (dag) dag.addTask(this);
     group?._addTaskId(this.task_id);
+  }
+
+  /**
+   * Airflow's `Operator.partial(...)`: fixed arguments now, then `.expand({...})`
+   * or `.expand_kwargs([...])` creates the mapped task.
+   */
+  static partial<O extends { task_id: string }, T extends BaseOperator>(
+    this: new (options: O) => T,
+    options: Partial<O> & { task_id: string },
+  ): OperatorPartial<O, T> {
+    return new OperatorPartial(this, options);
+  }
+
+  get is_mapped(): boolean {
+    return this.expand_input !== null;
+  }
+
+  /** Internal: OperatorPartial marks the task mapped and links what it maps over. */
+  _setExpandInput(input: ExpandInput): void {
+    const sources = input.kind === 'dict' ? Object.values(input.mapped) : [input.source];
+    for (const source of sources) {
+      const problem = expandSourceProblem(source);
+      if (problem) this.dag?.recordProblem(`task '${this.task_id}': ${problem}`);
+    }
+    this.expand_input = input;
+    for (const upstream of findMappingUpstreams(input)) this.setUpstream(upstream);
+  }
+
+  /** Sets the mapped arguments of one task instance (the task runner calls it before rendering templates). */
+  applyMappedArgs(kwargs: Record<string, unknown>): void {
+    Object.assign(this, kwargs);
   }
 
   /** Marks this task a setup task (Airflow's as_setup()): teardowns run after it even if work fails. */

@@ -12,6 +12,7 @@ export {
   type TaskCallback,
 } from './baseoperator.ts';
 export { chain, crossDownstream } from './chain.ts';
+export { OperatorPartial, mappedKwargs, elementsOf, type ExpandInput, type ExpandSource } from './mapping.ts';
 export { TaskGroup, taskGroup, taskGroup as task_group, isTaskGroup, type TaskGroupOptions, type TaskGroupFunction } from './task-group.ts';
 export { BashOperator, type BashOperatorOptions } from './operators/bash.ts';
 export { EmptyOperator, type EmptyOperatorOptions } from './operators/empty.ts';
@@ -19,6 +20,7 @@ export { FunctionOperator, PythonOperator, type FunctionOperatorOptions } from '
 export { BaseBranchOperator, BranchPythonOperator } from './operators/branch.ts';
 export { ShortCircuitOperator, type ShortCircuitOperatorOptions } from './operators/short-circuit.ts';
 export { LatestOnlyOperator } from './operators/latest-only.ts';
+export { EmailOperator, send_email, send_email as sendEmail, setEmailBackend, emailAddressList, type EmailOperatorOptions, type EmailMessage, type EmailBackend, type SendEmailOptions } from './operators/email.ts';
 export {
   task,
   setup,

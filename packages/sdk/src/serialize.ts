@@ -3,6 +3,7 @@
  * flatten options to JSON (functions dropped, Dates ISO, durations seconds).
  */
 import { BaseSensorOperator } from './sensors/base.ts';
+import { serializeExpandInput } from './mapping.ts';
 import type { BaseOperator } from './baseoperator.ts';
 import type { DAG } from './dag.ts';
 import { formatInTimezone } from './dates.ts';
@@ -96,6 +97,8 @@ export function serializeTask(task: BaseOperator): SerializedTask {
     is_empty: task.is_empty,
     ...(task instanceof BaseSensorOperator ? { sensor_mode: task.mode } : {}),
     ...(task.task_group ? { task_group_id: task.task_group.group_id } : {}),
+    ...(task.expand_input ? { is_mapped: true, expand_input: serializeExpandInput(task.expand_input) } : {}),
+    ...(task.max_active_tis_per_dag != null ? { max_active_tis_per_dag: task.max_active_tis_per_dag } : {}),
     ...(task.is_setup ? { is_setup: true } : {}),
     ...(task.is_teardown ? { is_teardown: true, on_failure_fail_dagrun: task.on_failure_fail_dagrun } : {}),
     fields: toJsonObject(task.serializeFields()),

@@ -79,6 +79,13 @@ export interface SerializedTask {
   task_group_id?: string | null;
   /** partial().expand(): one task instance per element, each with its map_index (0, 1, …) */
   is_mapped?: boolean;
+  /** how many task instances a mapped task gets: literal lengths, or the upstream XComs to count */
+  expand_input?: {
+    kind: 'dict' | 'list';
+    parts: { key: string | null; length: number | null; xcom: { task_id: string; key: string } | null }[];
+  };
+  /** at most this many task instances of the task run at once across the DAG's runs */
+  max_active_tis_per_dag?: number;
   is_setup?: boolean;
   is_teardown?: boolean;
   /** a teardown whose failure fails the run */

@@ -14,7 +14,8 @@ import { FunctionOperator, type FunctionOperatorOptions } from './operators/func
 import { ShortCircuitOperator, type ShortCircuitOperatorOptions } from './operators/short-circuit.ts';
 import type { BaseSensorOptions, PokeResult } from './sensors/base.ts';
 import { _DecoratedSensorOperator } from './sensors/decorated.ts';
-import type { Resolvable, XComArg } from './xcomarg.ts';
+import { XComArg as XComArgClass, type Resolvable, type XComArg } from './xcomarg.ts';
+import type { ExpandInput, ExpandSource } from './mapping.ts';
 
 export interface TaskOptions extends Omit<BaseOperatorOptions, 'task_id'> {
   /** default: the function's name (made unique within the DAG with __1, __2 …) */
@@ -23,8 +24,23 @@ export interface TaskOptions extends Omit<BaseOperatorOptions, 'task_id'> {
   show_return_value_in_logs?: boolean;
 }
 
+/** The expand() key that stands for "the next positional argument" of a TaskFlow function. */
+const POSITIONAL = '__arg__';
+
 /** The operator TaskFlow tasks run as (Airflow's class name, shown in the UI). */
 export class _PythonDecoratedOperator extends FunctionOperator {
+  // mapped TaskFlow tasks: the element is the next positional argument, or
+  // merged into the single object argument
+  override applyMappedArgs(kwargs: Record<string, unknown>): void {
+    if (POSITIONAL in kwargs) {
+      this.op_args = [...this.op_args, kwargs[POSITIONAL]];
+      return;
+    }
+    const [first, ...rest] = this.op_args;
+    const base = typeof first === 'object' && first !== null && !Array.isArray(first) ? first : {};
+    this.op_args = [{ ...base, ...kwargs }, ...rest];
+  }
+
   // TaskFlow functions get only their own arguments; the context is reachable
   // through getCurrentContext(), which FunctionOperator.execute sets.
   protected override callCallable(opArgs: unknown[], _opKwargs: Record<string, unknown>, _context: Context): unknown {
@@ -63,6 +79,16 @@ export interface TaskFunction<A extends unknown[], R> {
   readonly options: Readonly<TaskOptions>;
   /** A copy with some options replaced, like Airflow's `my_task.override(task_id=...)`. */
   override(options: TaskOptions): TaskFunction<A, R>;
+  /**
+   * Dynamic mapping: one task instance per element. A list (or XComArg of
+   * one) maps the next positional argument; an object of lists maps the
+   * properties of a single object argument. Returns the XComArg of all results.
+   */
+  expand(source: ExpandSource): XComArg<R[]>;
+  /** Each element is the single object argument of one task instance. */
+  expand_kwargs(source: readonly Record<string, unknown>[] | XComArg): XComArg<R[]>;
+  /** Fixed leading arguments (or the fixed part of the object argument) before expand(). */
+  partial(...args: unknown[]): { expand(source: ExpandSource): XComArg<R[]>; expand_kwargs(source: readonly Record<string, unknown>[] | XComArg): XComArg<R[]> };
 }
 
 function taskFn<A extends unknown[], R>(fn: (...args: A) => R, options?: TaskOptions): TaskFunction<A, Awaited<R>>;
@@ -141,9 +167,21 @@ function makeTaskFunction(
     configure?.(operator);
     return operator.output;
   };
+  const mapped = (fixed: unknown[], input: ExpandInput): XComArg => {
+    const output = create(...fixed);
+    output.operator._setExpandInput(input);
+    return output;
+  };
+  const expandOf = (fixed: unknown[]) => ({
+    expand: (source: ExpandSource) =>
+      mapped(fixed, Array.isArray(source) || source instanceof XComArgClass ? { kind: 'dict', mapped: { [POSITIONAL]: source } } : { kind: 'dict', mapped: source as Record<string, ExpandSource> }),
+    expand_kwargs: (source: readonly Record<string, unknown>[] | XComArg) => mapped(fixed, { kind: 'list', source }),
+  });
   return Object.assign(create, {
     function: fn,
     options: Object.freeze({ ...options }),
     override: (overrides: TaskOptions) => makeTaskFunction(fn, { ...options, ...overrides }, Operator, configure),
+    ...expandOf([]),
+    partial: (...fixed: unknown[]) => expandOf(fixed),
   });
 }

@@ -307,7 +307,9 @@ function states(dag: SerializedDag, given: Record<string, S>): Map<string, S> {
 }
 
 function decision(d: RunDecision) {
-  return { ...d, schedule: [...d.schedule].sort(), skipped: [...d.skipped].sort(), upstream_failed: [...d.upstream_failed].sort(), success: [...d.success].sort() };
+  // expand (mapped tasks) is left out when empty: these DAGs map nothing
+  const { expand, ...rest } = d;
+  return { ...rest, ...(expand.length ? { expand } : {}), schedule: [...d.schedule].sort(), skipped: [...d.skipped].sort(), upstream_failed: [...d.upstream_failed].sort(), success: [...d.success].sort() };
 }
 
 describe('decideRun', () => {

@@ -13,13 +13,18 @@ export interface RunDecision {
   skipped: string[];
   upstream_failed: string[];
   success: string[];
+  /** mapped tasks now ready: the scheduler counts their elements and creates their task instances */
+  expand: string[];
   /** set when every task instance is finished, or when nothing can move any more */
   runState: 'success' | 'failed' | null;
 }
 
 export interface DecideInput {
   dag: SerializedDag;
-  states: Map<string, TiState | null>;
+  /** state by task_id (each task with one task instance); `tis` replaces it when given */
+  states?: Map<string, TiState | null>;
+  /** every task instance of the run, mapped ones with their map_index */
+  tis?: { task_id: string; map_index: number; state: TiState | null }[];
   /**
    * For tasks with depends_on_past: the state of the same task in the previous
    * run (undefined when there is no previous run, which lets the task run).
@@ -33,8 +38,18 @@ const ACTIVE: TiState[] = ['scheduled', 'queued', 'running', 'up_for_retry', 'up
 
 export function decideRun(input: DecideInput): RunDecision {
   const { dag } = input;
-  const states = new Map(input.states);
-  const decision: RunDecision = { schedule: [], skipped: [], upstream_failed: [], success: [], runState: null };
+  // each task's task instances' states: one for a normal task, one per map_index once a mapped task expanded
+  const states = new Map<string, (TiState | null)[]>();
+  const expanded = new Set<string>();
+  if (input.tis) {
+    for (const ti of input.tis) {
+      if (ti.map_index >= 0) expanded.add(ti.task_id);
+      states.set(ti.task_id, [...(states.get(ti.task_id) ?? []), ti.state]);
+    }
+  } else {
+    for (const [taskId, state] of input.states ?? []) states.set(taskId, [state]);
+  }
+  const decision: RunDecision = { schedule: [], skipped: [], upstream_failed: [], success: [], expand: [], runState: null };
   let waitingOnPast = false;
   const byId = new Map(dag.tasks.map((t) => [t.task_id, t]));
 
@@ -44,8 +59,9 @@ export function decideRun(input: DecideInput): RunDecision {
   while (changed) {
     changed = false;
     for (const task of dag.tasks) {
-      if (states.get(task.task_id) !== null) continue;
-      const upstream = task.upstream_task_ids.map((id) => states.get(id) ?? null);
+      const own = states.get(task.task_id) ?? [];
+      if (!own.includes(null)) continue;
+      const upstream = task.upstream_task_ids.flatMap((id) => states.get(id) ?? [null]);
       let verdict = evaluateTriggerRule(task.trigger_rule, countUpstream(upstream));
       if (verdict === 'ready' && task.trigger_rule === 'all_done_setup_success') verdict = setupVerdict(task.upstream_task_ids, byId, states);
       if (verdict === 'wait') continue;
@@ -63,23 +79,29 @@ export function decideRun(input: DecideInput): RunDecision {
         }
       }
       changed = true;
+      // the task instances without a state get the verdict (all of a mapped task's at once)
+      const settle = (state: TiState) => states.set(task.task_id, own.map((s) => s ?? state));
       if (verdict === 'skipped') {
         decision.skipped.push(task.task_id);
-        states.set(task.task_id, 'skipped');
+        settle('skipped');
       } else if (verdict === 'upstream_failed') {
         decision.upstream_failed.push(task.task_id);
-        states.set(task.task_id, 'upstream_failed');
+        settle('upstream_failed');
+      } else if (task.is_mapped && !expanded.has(task.task_id)) {
+        // how many instances depends on what upstream pushed: the scheduler counts and creates them
+        decision.expand.push(task.task_id);
+        settle('scheduled');
       } else if (task.is_empty && !task.has_on_success_callback && !task.has_on_execute_callback) {
         decision.success.push(task.task_id);
-        states.set(task.task_id, 'success');
+        settle('success');
       } else {
         decision.schedule.push(task.task_id);
-        states.set(task.task_id, 'scheduled');
+        settle('scheduled');
       }
     }
   }
 
-  const values = [...states.values()];
+  const values = [...states.values()].flat();
   const allFinished = values.every((s) => s !== null && FINISHED_STATES.includes(s));
   const anyActive = values.some((s) => s !== null && ACTIVE.includes(s));
   // a teardown's failure does not decide the run (unless on_failure_fail_dagrun): what it tears down does
@@ -89,7 +111,7 @@ export function decideRun(input: DecideInput): RunDecision {
   };
   const leaves = dag.tasks
     .filter((t) => !quietTeardown(t.task_id) && t.downstream_task_ids.every(quietTeardown))
-    .map((t) => states.get(t.task_id));
+    .flatMap((t) => states.get(t.task_id) ?? []);
   if (allFinished) {
     decision.runState = leaves.some((s) => s === 'failed' || s === 'upstream_failed') ? 'failed' : 'success';
   } else if (!anyActive && !(waitingOnPast && input.previousRunActive)) {
@@ -104,8 +126,8 @@ export function decideRun(input: DecideInput): RunDecision {
  * if at least one of its setups succeeded; with every setup skipped it is
  * skipped, with none succeeded it is upstream_failed. No setups: it runs.
  */
-function setupVerdict(upstreamIds: string[], byId: Map<string, SerializedDag['tasks'][number]>, states: Map<string, TiState | null>): 'ready' | 'skipped' | 'upstream_failed' {
-  const setups = upstreamIds.filter((id) => byId.get(id)?.is_setup);
-  if (setups.length === 0 || setups.some((id) => states.get(id) === 'success')) return 'ready';
-  return setups.every((id) => states.get(id) === 'skipped') ? 'skipped' : 'upstream_failed';
+function setupVerdict(upstreamIds: string[], byId: Map<string, SerializedDag['tasks'][number]>, states: Map<string, (TiState | null)[]>): 'ready' | 'skipped' | 'upstream_failed' {
+  const setupStates = upstreamIds.filter((id) => byId.get(id)?.is_setup).flatMap((id) => states.get(id) ?? []);
+  if (setupStates.length === 0 || setupStates.includes('success')) return 'ready';
+  return setupStates.every((s) => s === 'skipped') ? 'skipped' : 'upstream_failed';
 }

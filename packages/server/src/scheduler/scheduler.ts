@@ -31,6 +31,7 @@ import { logRelativePath, type Executor, type ProcessExit } from '../executors/w
 import { signToken } from '../security/tokens.ts';
 import type { Logger } from '../util/logger.ts';
 import { decideRun } from './decide.ts';
+import { expandTaskInstances, mappedLength } from './mapping.ts';
 import { createScheduledRuns } from './runs.ts';
 
 /** running runs examined per pass; more wait for the next pass, least recently examined first */
@@ -241,9 +242,9 @@ export class Scheduler {
         finishedRuns++;
         continue;
       }
-      const states = new Map<string, TiState | null>(run.tis.map((t) => [t.task_id, t.state]));
       const past = dag.tasks.some((t) => t.depends_on_past) ? await previousRunStates(client, run) : null;
-      const decision = decideRun({ dag, states, previousStates: past?.states, previousRunActive: past?.active });
+      const decision = decideRun({ dag, tis: run.tis, previousStates: past?.states, previousRunActive: past?.active });
+      for (const taskId of decision.expand) await this.expand(client, run, dag, taskId);
       await setTisState(client, run.dag_id, run.run_id, decision.schedule, [null], 'scheduled');
       await setTisState(client, run.dag_id, run.run_id, decision.skipped, [null], 'skipped');
       await setTisState(client, run.dag_id, run.run_id, decision.upstream_failed, [null], 'upstream_failed');
@@ -257,6 +258,35 @@ export class Scheduler {
       }
     }
     return finishedRuns;
+  }
+
+  /**
+   * A mapped task became ready: count what it maps over and turn its one
+   * placeholder task instance into map_index 0…n-1, scheduled. An empty
+   * expansion is skipped; something that cannot be mapped over fails it,
+   * with the reason in its log (Airflow fails the task as well).
+   */
+  private async expand(client: pg.PoolClient, run: DagRunRow, dag: SerializedDag, taskId: string) {
+    const task = dag.tasks.find((t) => t.task_id === taskId);
+    if (!task?.expand_input) return;
+    const counted = await mappedLength(client, run, task.expand_input);
+    if ('error' in counted) {
+      const failed = await setTisState(client, run.dag_id, run.run_id, [taskId], [null], 'failed');
+      for (const ti of failed) this.writeTaskLog(ti, `Cannot expand mapped task '${taskId}' of DAG '${run.dag_id}': ${counted.error}`);
+      this.deps.log.warn({ dag_id: run.dag_id, run_id: run.run_id, task_id: taskId }, counted.error);
+      return;
+    }
+    if (counted.length === 0) {
+      await setTisState(client, run.dag_id, run.run_id, [taskId], [null], 'skipped');
+      return;
+    }
+    await expandTaskInstances(client, run.dag_id, run.run_id, taskId, counted.length);
+  }
+
+  private writeTaskLog(ti: Pick<TaskInstanceRow, 'dag_id' | 'run_id' | 'task_id' | 'map_index' | 'try_number'>, line: string) {
+    const file = path.join(this.deps.config.str('logging', 'base_log_folder'), logRelativePath({ ...ti, try_number: Math.max(1, ti.try_number) }));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, `[${new Date().toISOString()}] {scheduler} ERROR - ${line}\n`);
   }
 
   /** dagrun_timeout: the run fails and whatever has not finished is skipped (running tries then stop). */
@@ -283,19 +313,49 @@ export class Scheduler {
     // room as the database saw it, then decreased as this pass takes slots
     const pools = new Map<string, number>();
     const perDag = new Map<string, number>();
+    const perTask = await this.perTaskLimits(client, candidates);
     const chosen: string[] = [];
     for (const ti of candidates) {
       if (chosen.length >= free) break;
       if (!ti.pool_exists) continue;
+      const taskKey = `${ti.dag_id}\u0000${ti.task_id}`;
+      const taskLimit = perTask.get(taskKey);
+      if (taskLimit && taskLimit.active >= taskLimit.max) continue;
       const room = pools.get(ti.pool) ?? ti.pool_open ?? Number.POSITIVE_INFINITY;
       if (room < ti.pool_slots) continue;
       const active = perDag.get(ti.dag_id) ?? ti.dag_active;
       if (active >= ti.max_active_tasks) continue;
       pools.set(ti.pool, room - ti.pool_slots);
       perDag.set(ti.dag_id, active + 1);
+      if (taskLimit) taskLimit.active++;
       chosen.push(ti.id);
     }
     return queueTis(client, chosen, this.jobId);
+  }
+
+  /**
+   * max_active_tis_per_dag of the candidates' tasks that set it, with their
+   * task instances queued or running now (one query, only when some task has a limit).
+   */
+  private async perTaskLimits(client: pg.PoolClient, candidates: { dag_id: string; task_id: string; dag_version_id: number }[]) {
+    const limits = new Map<string, { max: number; active: number }>();
+    for (const ti of candidates) {
+      const max = (await this.version(ti.dag_version_id, client)).tasks.find((t) => t.task_id === ti.task_id)?.max_active_tis_per_dag;
+      if (max != null) limits.set(`${ti.dag_id}\u0000${ti.task_id}`, { max, active: 0 });
+    }
+    if (limits.size === 0) return limits;
+    const keys = [...limits.keys()].map((k) => k.split('\u0000'));
+    const r = await client.query<{ dag_id: string; task_id: string; n: number }>(
+      `SELECT dag_id, task_id, count(*)::int AS n FROM task_instance
+       WHERE state IN ('queued', 'running') AND (dag_id, task_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       GROUP BY dag_id, task_id`,
+      [keys.map((k) => k[0]), keys.map((k) => k[1])],
+    );
+    for (const row of r.rows) {
+      const limit = limits.get(`${row.dag_id}\u0000${row.task_id}`);
+      if (limit) limit.active = row.n;
+    }
+    return limits;
   }
 
   /** Hands queued tries to the executor, each with a token for that try only. */

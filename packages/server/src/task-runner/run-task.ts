@@ -13,12 +13,14 @@ import {
   type BaseOperator,
   type Context,
   durationToSeconds,
+  mappedKwargs,
   setCurrentContext,
   TaskDeferred,
 } from '@updraft/sdk';
 import { setTaskRuntime } from '@updraft/sdk/runtime';
 import type { Workload } from '../executors/workload.ts';
 import { type DeferRequest, ExecutionApiError, ExecutionClient, type StartResponse } from './execution-client.ts';
+import { installEmailBackend, sendTaskAlert, tryAlert } from './email.ts';
 import { importDagFile } from './load-dag.ts';
 import { TaskLookups } from './lookups.ts';
 import { renderTemplateFields } from './render-fields.ts';
@@ -114,9 +116,11 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
   const self = { dag_id: w.dag_id, run_id: w.run_id, task_id: w.task_id, map_index: w.map_index, date: run.logical_date ?? run.run_after };
   const runtime = taskRuntime(client, lookups, self, taskLog.logger('task'), w.ti_id);
   setTaskRuntime(runtime);
+  installEmailBackend();
   let context: Context | null = null;
   let task: BaseOperator | null = null;
   let outcome: TryResult;
+  let failure: unknown; // what failed the try: context.exception of on_failure/on_retry callbacks, the alert email
   let pause: { kind: 'reschedule'; date: Date } | { kind: 'defer'; request: DeferRequest } | null = null;
   try {
     const dags = await importDagFile(w.dag_file);
@@ -124,6 +128,8 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
     if (!dag) throw new Error(`DAG '${w.dag_id}' is not defined in ${w.dag_file} any more`);
     task = dag.getTask(w.task_id) ?? null;
     if (!task) throw new Error(`Task '${w.task_id}' is not defined in DAG '${w.dag_id}' any more`);
+    // a mapped task instance: its own element of what the task maps over
+    if (task.expand_input && w.map_index >= 0) task.applyMappedArgs(await mappedKwargs(task, task.expand_input, w.map_index));
     context = buildContext(dag, task, w, start, runtime, abort.signal);
     const rendered = await renderTemplateFields({ task, dag, context, self, dagFile: w.dag_file, lookups });
     // what the UI shows must not reveal the secrets the templates read (Airflow redacts them too)
@@ -168,6 +174,7 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
       log.info(`Skipping task: ${err.message}`);
     } else {
       outcome = err instanceof AirflowFailException ? 'failed_no_retry' : 'failed';
+      failure = err;
       log.error(`Task failed with exception\n${errorText(err)}`);
     }
   } finally {
@@ -195,7 +202,12 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
       failed: willRetry ? 'on_retry_callback' : 'on_failure_callback',
       failed_no_retry: 'on_failure_callback',
     }[outcome as 'success' | 'skipped' | 'failed' | 'failed_no_retry'];
+    if (failure !== undefined) context.exception = failure;
     await runCallbacks(task, callback, context, log);
+    // email_on_failure / email_on_retry, after the callbacks as in Airflow; an SMTP problem is logged, never fatal
+    if (failure !== undefined && (willRetry ? task.email_on_retry : task.email_on_failure)) {
+      await sendTaskAlert(tryAlert(w, start.max_tries, willRetry, failure), task.email, taskLog.logger('email'));
+    }
   }
   try {
     await client.finish(w.ti_id, outcome === 'failed_no_retry' ? 'failed' : (outcome as 'success' | 'skipped' | 'failed'), outcome === 'failed_no_retry');

@@ -142,15 +142,15 @@ export async function startQueuedRuns(db: Queryable): Promise<DagRunRow[]> {
 export async function lockRunningRuns(
   client: pg.PoolClient,
   limit: number,
-): Promise<(DagRunRow & { tis: { task_id: string; state: TiState | null }[] })[]> {
-  const r = await client.query<DagRunRow & { tis: { task_id: string; state: TiState | null }[] }>(
+): Promise<(DagRunRow & { tis: { task_id: string; map_index: number; state: TiState | null }[] })[]> {
+  const r = await client.query<DagRunRow & { tis: { task_id: string; map_index: number; state: TiState | null }[] }>(
     `WITH runs AS (
        SELECT * FROM dag_run WHERE state = 'running'
        ORDER BY last_scheduling_decision NULLS FIRST, start_date LIMIT $1
        FOR UPDATE SKIP LOCKED
      )
      SELECT runs.*,
-            coalesce((SELECT json_agg(json_build_object('task_id', ti.task_id, 'state', ti.state))
+            coalesce((SELECT json_agg(json_build_object('task_id', ti.task_id, 'map_index', ti.map_index, 'state', ti.state))
                       FROM task_instance ti WHERE ti.dag_id = runs.dag_id AND ti.run_id = runs.run_id), '[]') AS tis
      FROM runs`,
     [limit],
