@@ -110,6 +110,14 @@ try {
     samples.gridSwitch.push((await markAt('updraft:grid-drawn'))! - ((await page.evaluate('window.__clicked')) as number));
   }
   const nodes = await page.evaluate('document.querySelectorAll(".grid-row").length');
+  // UI_SCREENSHOTS=folder: pictures of what was measured
+  if (process.env.UI_SCREENSHOTS) {
+    fs.mkdirSync(process.env.UI_SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(process.env.UI_SCREENSHOTS, 'ui-bench-grid.png') });
+    await page.getByRole('tab', { name: 'Graph' }).click();
+    await waitMark('updraft:graph-drawn');
+    await page.screenshot({ path: path.join(process.env.UI_SCREENSHOTS, 'ui-bench-graph.png') });
+  }
   const median = (xs: number[]) => Math.round(percentile([...xs].sort((a, b) => a - b), 50));
   const result = {
     tasks: TASKS,
