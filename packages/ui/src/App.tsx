@@ -52,7 +52,8 @@ function SignedIn() {
   const parts = loc.path.split('/').filter(Boolean).map(decodeURIComponent);
 
   let page;
-  if (parts[0] === 'dags' && parts[1]) page = <DagPage dagId={parts[1]} tab={parts[2] ?? 'grid'} query={loc.query} />;
+  // Airflow 2's Tree view is the Grid here: old links keep working
+  if (parts[0] === 'dags' && parts[1]) page = <DagPage dagId={parts[1]} tab={!parts[2] || parts[2] === 'tree' ? 'grid' : parts[2]} query={loc.query} />;
   else if (parts[0] === 'admin') page = <AdminPage section={parts[1] ?? 'variables'} config={config.data} />;
   else if (parts[0] === 'browse') page = <BrowsePage section={parts[1] ?? 'dag-runs'} query={loc.query} />;
   else page = <DagList query={loc.query} />;

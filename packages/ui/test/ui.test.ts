@@ -347,7 +347,9 @@ test('task groups fold in the Grid and the Graph; a mapped task shows its instan
   );
   await pool.query("DELETE FROM task_instance WHERE dag_id = 'ui_groups' AND task_id = 'load' AND map_index = -1");
 
-  await page.goto(`${s.url}/dags/ui_groups/grid`);
+  // Airflow 2's /tree links open the Grid
+  await page.goto(`${s.url}/dags/ui_groups/tree`);
+  assert.equal(await page.getByRole('tab', { name: 'Grid' }).getAttribute('aria-selected'), 'true');
   const toggle = page.getByRole('button', { name: /extract \(2\)/ });
   await toggle.waitFor();
   assert.equal(await toggle.getAttribute('aria-expanded'), 'true');

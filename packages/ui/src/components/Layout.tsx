@@ -64,7 +64,8 @@ export function TimezoneSelect() {
 }
 
 export function useTheme(): [string, (t: string) => void] {
-  const [theme, setTheme] = useStored('updraft.theme', 'light');
+  // until the user picks one, the system's preference
+  const [theme, setTheme] = useStored('updraft.theme', matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);

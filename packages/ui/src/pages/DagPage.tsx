@@ -34,7 +34,8 @@ const TABS = [
 export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; query: URLSearchParams }) {
   const dag = useApi<Dag>(`/api/v2/dags/${enc(dagId)}`, { pollMs: 15_000 });
   const [gridActive, setGridActive] = useState(true);
-  const grid = useApi<GridData>(`/ui/dags/${enc(dagId)}/grid?limit=25`, { pollMs: gridActive ? 2000 : 15_000 });
+  const runCount = [25, 50, 100, 365].includes(Number(query.get('runs'))) ? Number(query.get('runs')) : 25;
+  const grid = useApi<GridData>(`/ui/dags/${enc(dagId)}/grid?limit=${runCount}`, { pollMs: gridActive ? 2000 : 15_000 });
   const active = !!grid.data?.runs.some((r) => ACTIVE_STATES.has(r.state));
   if (active !== gridActive && grid.data) setGridActive(active);
   // the Graph's layout worker loads ELK in the background while the page fetches its data
@@ -93,7 +94,19 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
       </div>
       <div className={withPanel || withRunPanel ? 'dag-body with-panel' : 'dag-body'}>
         <div className="dag-main" role="tabpanel">
-          {tab === 'grid' && (grid.data ? <Grid data={grid.data} runId={query.get('run_id')} taskId={taskId} /> : <><ErrorBox error={grid.error} />{!grid.error && <Loading />}</>)}
+          {tab === 'grid' && (
+            <>
+              <label className="run-count">
+                Runs{' '}
+                <select aria-label="Number of runs" value={runCount} onChange={(e) => navigate(withQuery({ runs: e.target.value === '25' ? null : e.target.value }))}>
+                  {[25, 50, 100, 365].map((n) => (
+                    <option key={n}>{n}</option>
+                  ))}
+                </select>
+              </label>
+              {grid.data ? <Grid data={grid.data} runId={query.get('run_id')} taskId={taskId} /> : <><ErrorBox error={grid.error} />{!grid.error && <Loading />}</>}
+            </>
+          )}
           {tab === 'graph' && (
             <Suspense fallback={<Loading />}>
               <Graph dagId={dagId} runs={runs} runId={runId} taskId={taskId} />
