@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { buildApp } from '../api/app.ts';
+import { DagCallbackRunner } from '../callbacks/runner.ts';
 import { DagProcessor } from '../dag-processing/processor.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
@@ -80,11 +81,13 @@ export async function startComponents(config: Config, which: ComponentSelection,
   let app: FastifyInstance | null = null;
   let scheduler: Scheduler | null = null;
   let processor: DagProcessor | null = null;
+  let callbackRunner: DagCallbackRunner | null = null;
   let executor: LocalExecutor | null = null;
   let triggerer: Triggerer | null = null;
   const stop = async ({ stopEmbedded = !!which.lockHome }: { stopEmbedded?: boolean } = {}) => {
     await app?.close().catch(() => undefined);
     await processor?.stop().catch(() => undefined);
+    await callbackRunner?.stop().catch(() => undefined);
     await triggerer?.stop().catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
     await executor?.stop().catch(() => undefined);
@@ -119,6 +122,9 @@ export async function startComponents(config: Config, which: ComponentSelection,
     if (which.dagProcessor) {
       processor = new DagProcessor({ pool: db.pool, config, log: createLogger('dag-processor', level), onParsed: wake });
       await processor.start();
+      // DAG callbacks run beside the DAG processor, where Airflow runs them
+      callbackRunner = new DagCallbackRunner({ pool: db.pool, config, log: createLogger('dag-processor', level) });
+      await callbackRunner.start();
     }
     if (which.scheduler) {
       const runnerEntry = (await ensureRunnerBundle()) ?? undefined;

@@ -69,6 +69,16 @@ export const CONFIG_KEYS: ConfigKey[] = [
   { section: 'dag_processor', key: 'refresh_interval', type: 'float', min: 1, default: '300', description: 'Seconds between full rescans of the DAG folder (file watching sees changes at once).' },
   { section: 'dag_processor', key: 'parsing_processes', type: 'int', min: 1, default: '2', description: 'DAG files parsed at once.' },
   { section: 'dag_processor', key: 'min_file_process_interval', type: 'float', min: 0, default: '30', description: 'Seconds before an unchanged file is parsed again on a rescan.' },
+  { section: 'dag_processor', key: 'dag_file_processor_timeout', type: 'float', min: 1, default: '50', description: 'Seconds a DAG callback (on_success_callback / on_failure_callback of a DAG) may run, DAG file import included, before its process is killed.' },
+  { section: 'smtp', key: 'smtp_host', type: 'string', default: 'localhost', description: 'SMTP server that task alerts (email_on_failure, email_on_retry), send_email and EmailOperator use.' },
+  { section: 'smtp', key: 'smtp_port', type: 'int', min: 1, default: '25', description: 'Port of the SMTP server.' },
+  { section: 'smtp', key: 'smtp_starttls', type: 'bool', default: 'true', description: 'Upgrade the connection with STARTTLS (and refuse a server that does not offer it).' },
+  { section: 'smtp', key: 'smtp_ssl', type: 'bool', default: 'false', description: 'Connect with TLS from the start (SMTPS, usually port 465).' },
+  { section: 'smtp', key: 'smtp_user', type: 'string', default: '', description: 'User to log in to the SMTP server as; empty: no login.' },
+  { section: 'smtp', key: 'smtp_password', type: 'string', default: '', secret: true, description: 'Password of smtp_user.' },
+  { section: 'smtp', key: 'smtp_mail_from', type: 'string', default: 'updraft@example.com', description: 'From address of the messages Updraft sends.' },
+  { section: 'smtp', key: 'smtp_timeout', type: 'float', min: 1, default: '30', description: 'Seconds to wait for the SMTP server (connection, greeting, each reply).' },
+  { section: 'smtp', key: 'smtp_retry_limit', type: 'int', min: 0, default: '5', description: 'Extra attempts at sending a message when the connection to the SMTP server fails.' },
 ];
 
 export function findKey(section: string, key: string): ConfigKey | undefined {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { SerializedDag } from '@updraft/sdk/serialized';
 import type pg from 'pg';
+import { requestDagCallback } from '../callbacks/requests.ts';
 import type { Config } from '../config/config.ts';
 import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
 import { finishRun, lockRunningRuns, startQueuedRuns, touchSchedulingDecision, type DagRunRow } from '../db/sql/dag-runs.ts';
@@ -253,6 +254,8 @@ export class Scheduler {
         const finished = await finishRun(client, run.id, decision.runState);
         if (finished) {
           finishedRuns++;
+          // the DAG's callback is queued in this transaction: it cannot be lost between the two
+          await requestDagCallback(client, dag, run, decision.runState, decision.runState === 'success' ? 'success' : 'task_failure');
           log.info({ dag_id: run.dag_id, run_id: run.run_id, state: decision.runState }, 'dag run finished');
         }
       }
@@ -298,7 +301,7 @@ export class Scheduler {
        WHERE dag_id = $1 AND run_id = $2 AND (state IS NULL OR state IN ('scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule', 'deferred'))`,
       [run.dag_id, run.run_id],
     );
-    await finishRun(client, run.id, 'failed');
+    if (await finishRun(client, run.id, 'failed')) await requestDagCallback(client, dag, run, 'failed', 'timed_out');
     this.deps.log.warn({ dag_id: run.dag_id, run_id: run.run_id }, `dag run timed out after ${dag.dagrun_timeout_seconds} s`);
     return true;
   }

@@ -1,0 +1,93 @@
+/**
+ * What a DAG callback is handed: Airflow's DAG-callback context (dag, dag_run
+ * with its final state, run_id, reason, the task instance the run ended on,
+ * params and the date names). Built in the callback process from a job the
+ * runner prepared from the database, so user code never reads the database.
+ */
+import type { Context, DAG, TaskLogger } from '@updraft/sdk';
+import { macros } from '../task-runner/macros.ts';
+import { isoformat, strftime } from '../task-runner/py-values.ts';
+import { resolveParams } from '../task-runner/task-context.ts';
+import type { DagCallbackReason } from './requests.ts';
+
+/** Everything the callback process needs, as JSON (sent over IPC). */
+export interface DagCallbackJob {
+  request_id: number;
+  dag_file: string;
+  log_path: string;
+  callback: 'on_success_callback' | 'on_failure_callback';
+  reason: DagCallbackReason;
+  dag_run_conf_overrides_params: boolean;
+  dag_run: {
+    dag_id: string;
+    run_id: string;
+    run_type: string;
+    state: string;
+    logical_date: string | null;
+    data_interval_start: string | null;
+    data_interval_end: string | null;
+    run_after: string;
+    start_date: string | null;
+    end_date: string | null;
+    conf: Record<string, unknown>;
+  };
+  ti: {
+    task_id: string;
+    map_index: number;
+    try_number: number;
+    state: string | null;
+    start_date: string | null;
+    end_date: string | null;
+  } | null;
+}
+
+function toDate(s: string | null): Date | null {
+  return s ? new Date(s) : null;
+}
+
+export function buildDagCallbackContext(dag: DAG, job: DagCallbackJob, log: TaskLogger): Context {
+  const run = job.dag_run;
+  const logical = toDate(run.logical_date) ?? new Date(run.run_after);
+  const ds = strftime(logical, '%Y-%m-%d');
+  const dagRun = {
+    ...run,
+    logical_date: toDate(run.logical_date),
+    data_interval_start: toDate(run.data_interval_start),
+    data_interval_end: toDate(run.data_interval_end),
+    run_after: new Date(run.run_after),
+    start_date: toDate(run.start_date),
+    end_date: toDate(run.end_date),
+  };
+  const ti = job.ti
+    ? {
+        dag_id: run.dag_id,
+        run_id: run.run_id,
+        ...job.ti,
+        start_date: toDate(job.ti.start_date),
+        end_date: toDate(job.ti.end_date),
+        log,
+      }
+    : null;
+  const context: Record<string, unknown> = {
+    dag,
+    dag_run: dagRun,
+    run_id: run.run_id,
+    reason: job.reason,
+    task_instance: ti,
+    ti,
+    task: job.ti ? dag.getTaskOrNull(job.ti.task_id) : null,
+    params: resolveParams(dag, run.conf, job.dag_run_conf_overrides_params),
+    conf: run.conf,
+    logical_date: toDate(run.logical_date),
+    data_interval_start: dagRun.data_interval_start,
+    data_interval_end: dagRun.data_interval_end,
+    ds,
+    ds_nodash: ds.replaceAll('-', ''),
+    ts: isoformat(logical),
+    ts_nodash: strftime(logical, '%Y%m%dT%H%M%S'),
+    macros,
+    log,
+    signal: new AbortController().signal,
+  };
+  return context as unknown as Context;
+}

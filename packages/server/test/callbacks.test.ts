@@ -1,0 +1,209 @@
+/**
+ * Callbacks end to end on a real standalone: task callbacks (on_execute,
+ * on_success, on_retry, on_failure, on_skipped) run in the task process with
+ * the try's context; DAG callbacks (on_success_callback, on_failure_callback)
+ * are queued by the scheduler with the run's end and run once by the callback
+ * runner in a process that imports the DAG file. Every callback writes what
+ * it was given to a file, which the test reads back.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { dagCallbackLogPath } from '../src/callbacks/runner.ts';
+import { listCallbackRequests } from '../src/callbacks/requests.ts';
+import { startStandalone, type TestStandalone, tiStates, waitFor } from './helpers.ts';
+
+let s: TestStandalone;
+let out: string;
+
+/** The JSON lines a DAG's callbacks appended to out/<name>.jsonl. */
+function records(name: string): Record<string, any>[] {
+  const file = path.join(out, `${name}.jsonl`);
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** Waits until the run's DAG callback request is settled; returns it. */
+async function settledCallback(dagId: string, runId: string) {
+  let rows: Awaited<ReturnType<typeof listCallbackRequests>> = [];
+  await waitFor(async () => {
+    rows = await listCallbackRequests(s.db.pool, dagId, runId);
+    return rows.length > 0 && rows.every((r) => r.state === 'success' || r.state === 'failed');
+  }, 30_000, `the DAG callback of ${dagId}/${runId}`);
+  return rows;
+}
+
+before(async () => {
+  s = await startStandalone();
+  out = path.join(s.config.home, 'callback-output');
+  fs.mkdirSync(out);
+  // a helper every DAG file below uses: one JSON line per call
+  const record = `import fs from 'node:fs';
+     const record = (name, value) => fs.appendFileSync(${JSON.stringify(out)} + '/' + name + '.jsonl', JSON.stringify(value) + '\\n');
+     const dagContext = (ctx) => ({
+       dag_id: ctx.dag.dag_id, run_id: ctx.run_id, reason: ctx.reason, state: ctx.dag_run.state, run_type: ctx.dag_run.run_type,
+       end_date: ctx.dag_run.end_date, conf: ctx.dag_run.conf, params: ctx.params, ds: ctx.ds,
+       ti: ctx.task_instance && { task_id: ctx.task_instance.task_id, state: ctx.task_instance.state, try_number: ctx.task_instance.try_number },
+       task_id: ctx.task?.task_id ?? null,
+     });`;
+  s.writeDag(
+    'dag_callbacks.ts',
+    `import { DAG, PythonOperator, BashOperator } from '@updraft/sdk';
+     ${record}
+     new DAG({ dag_id: 'cb_success', schedule: null, start_date: '2024-01-01', params: { who: 'world' },
+               on_success_callback: (ctx) => record('cb_success', dagContext(ctx)),
+               on_failure_callback: (ctx) => record('cb_success_wrong', dagContext(ctx)) }, () => {
+       new PythonOperator({ task_id: 'first', python_callable: () => 1 }).then(new PythonOperator({ task_id: 'second', python_callable: () => 2 }));
+     });
+     new DAG({ dag_id: 'cb_failure', schedule: null, start_date: '2024-01-01',
+               on_success_callback: (ctx) => record('cb_failure_wrong', dagContext(ctx)),
+               on_failure_callback: [(ctx) => record('cb_failure', dagContext(ctx)), (ctx) => record('cb_failure_second', { run_id: ctx.run_id })] }, () => {
+       new PythonOperator({ task_id: 'fine', python_callable: () => 1 });
+       new PythonOperator({ task_id: 'boom', python_callable: () => { throw new Error('boom went the task'); } });
+     });
+     new DAG({ dag_id: 'cb_timeout', schedule: null, start_date: '2024-01-01', dagrun_timeout: 1,
+               on_failure_callback: (ctx) => record('cb_timeout', dagContext(ctx)) }, () => {
+       new BashOperator({ task_id: 'slow', bash_command: 'sleep 30' });
+     });
+     new DAG({ dag_id: 'cb_throws', schedule: null, start_date: '2024-01-01',
+               on_success_callback: [(ctx) => { console.log('about to fail'); throw new Error('the callback itself broke'); }, (ctx) => record('cb_throws_next', { run_id: ctx.run_id })] }, () => {
+       new PythonOperator({ task_id: 'only', python_callable: () => 1 });
+     });`,
+  );
+  s.writeDag(
+    'task_callbacks.ts',
+    `import { DAG, PythonOperator, AirflowSkipException } from '@updraft/sdk';
+     ${record}
+     const taskContext = (kind) => (ctx) => record('task_callbacks', {
+       kind, task_id: ctx.task.task_id, ti_task_id: ctx.ti.task_id, try_number: ctx.ti.try_number, run_id: ctx.run_id,
+       dag_id: ctx.dag.dag_id, exception: ctx.exception ? String(ctx.exception.message ?? ctx.exception) : null,
+     });
+     const all = {
+       on_execute_callback: taskContext('execute'), on_success_callback: taskContext('success'), on_failure_callback: taskContext('failure'),
+       on_retry_callback: taskContext('retry'), on_skipped_callback: taskContext('skipped'),
+     };
+     new DAG({ dag_id: 'task_callbacks', schedule: null, start_date: '2024-01-01', default_args: all }, () => {
+       new PythonOperator({ task_id: 'flaky', retries: 1, retry_delay: 0,
+         python_callable: (ctx) => { if (ctx.ti.try_number === 1) throw new Error('first try fails'); return 'ok'; } });
+       new PythonOperator({ task_id: 'doomed', python_callable: () => { throw new Error('doomed for good'); } });
+       new PythonOperator({ task_id: 'skipper', python_callable: () => { throw new AirflowSkipException('nothing to do'); } });
+       new PythonOperator({ task_id: 'broken_callback', python_callable: () => 1,
+         on_success_callback: [() => { throw new Error('callback broke'); }, taskContext('success_after_broken')] });
+     });`,
+  );
+  for (const id of ['cb_success', 'cb_failure', 'cb_timeout', 'cb_throws', 'task_callbacks']) {
+    await s.waitForDag(id);
+    await s.api('PATCH', `/api/v2/dags/${id}`, { is_paused: false });
+  }
+});
+
+after(async () => {
+  await s?.close();
+});
+
+describe('DAG callbacks', () => {
+  test('on_success_callback runs once, with the finished run in its context; on_failure_callback does not', async () => {
+    const runId = await s.trigger('cb_success', { conf: { who: 'conf' } });
+    assert.equal(await s.waitForRun('cb_success', runId), 'success');
+    const [request] = await settledCallback('cb_success', runId);
+    assert.equal(request.state, 'success', request.error ?? '');
+    const calls = records('cb_success');
+    assert.equal(calls.length, 1);
+    const ctx = calls[0];
+    assert.equal(ctx.dag_id, 'cb_success');
+    assert.equal(ctx.run_id, runId);
+    assert.equal(ctx.reason, 'success');
+    assert.equal(ctx.state, 'success');
+    assert.equal(ctx.run_type, 'manual');
+    assert.ok(ctx.end_date, 'the run had ended when the callback ran');
+    assert.deepEqual(ctx.conf, { who: 'conf' });
+    assert.deepEqual(ctx.params, { who: 'conf' }, 'conf overrides params, as in the task context');
+    assert.equal(ctx.ti.task_id, 'second', 'the task instance that finished last');
+    assert.equal(ctx.ti.state, 'success');
+    assert.equal(ctx.task_id, 'second');
+    assert.deepEqual(records('cb_success_wrong'), []);
+    const log = fs.readFileSync(dagCallbackLogPath(s.config, 'cb_success', runId), 'utf8');
+    assert.match(log, /Running on_success_callback of DAG 'cb_success'/);
+  });
+
+  test('on_failure_callback runs once (every callback of a list) with reason task_failure and the failed task instance', async () => {
+    const runId = await s.trigger('cb_failure');
+    assert.equal(await s.waitForRun('cb_failure', runId), 'failed');
+    const [request] = await settledCallback('cb_failure', runId);
+    assert.equal(request.state, 'success', request.error ?? '');
+    assert.equal(request.reason, 'task_failure');
+    const calls = records('cb_failure');
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].reason, 'task_failure');
+    assert.equal(calls[0].state, 'failed');
+    assert.equal(calls[0].run_id, runId);
+    assert.deepEqual(calls[0].ti, { task_id: 'boom', state: 'failed', try_number: 1 });
+    assert.deepEqual(records('cb_failure_second'), [{ run_id: runId }]);
+    assert.deepEqual(records('cb_failure_wrong'), []);
+    // later scheduler passes do not queue it again
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await listCallbackRequests(s.db.pool, 'cb_failure', runId)).length, 1);
+    assert.equal(records('cb_failure').length, 1);
+  });
+
+  test('a run that passes dagrun_timeout calls on_failure_callback with reason timed_out', async () => {
+    const runId = await s.trigger('cb_timeout');
+    assert.equal(await s.waitForRun('cb_timeout', runId), 'failed');
+    const [request] = await settledCallback('cb_timeout', runId);
+    assert.equal(request.state, 'success', request.error ?? '');
+    const calls = records('cb_timeout');
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].reason, 'timed_out');
+    assert.equal(calls[0].state, 'failed');
+  });
+
+  test('a callback that throws leaves the run as it was, the next callback still runs, and the error is logged', async () => {
+    const runId = await s.trigger('cb_throws');
+    assert.equal(await s.waitForRun('cb_throws', runId), 'success');
+    const [request] = await settledCallback('cb_throws', runId);
+    assert.equal(request.state, 'failed');
+    assert.match(request.error ?? '', /the callback itself broke/);
+    assert.deepEqual(records('cb_throws_next'), [{ run_id: runId }]);
+    const run = await s.api('GET', `/api/v2/dags/cb_throws/dagRuns/${runId}`);
+    assert.equal(run.body.state, 'success');
+    const log = fs.readFileSync(dagCallbackLogPath(s.config, 'cb_throws', runId), 'utf8');
+    assert.match(log, /on_success_callback\[0\] failed: Error: the callback itself broke/);
+    assert.match(log, /about to fail/, 'what the callback printed is in its log');
+  });
+});
+
+describe('task callbacks', () => {
+  test('on_execute, on_retry, on_success, on_failure and on_skipped run in the task process with the context', async () => {
+    const runId = await s.trigger('task_callbacks');
+    assert.equal(await s.waitForRun('task_callbacks', runId), 'failed');
+    assert.deepEqual(await tiStates(s.db, 'task_callbacks', runId), { flaky: 'success', doomed: 'failed', skipper: 'skipped', broken_callback: 'success' });
+    const calls = records('task_callbacks').filter((c) => c.run_id === runId);
+    const of = (task: string) => calls.filter((c) => c.task_id === task).map((c) => [c.kind, c.try_number, c.exception]);
+    assert.deepEqual(of('flaky'), [
+      ['execute', 1, null],
+      ['retry', 1, 'first try fails'],
+      ['execute', 2, null],
+      ['success', 2, null],
+    ]);
+    assert.deepEqual(of('doomed'), [
+      ['execute', 1, null],
+      ['failure', 1, 'doomed for good'],
+    ]);
+    assert.deepEqual(of('skipper'), [
+      ['execute', 1, null],
+      ['skipped', 1, null],
+    ]);
+    // a callback that throws is logged; the next one runs and the task keeps its state
+    assert.deepEqual(of('broken_callback'), [
+      ['execute', 1, null],
+      ['success_after_broken', 1, null],
+    ]);
+    for (const c of calls) {
+      assert.equal(c.dag_id, 'task_callbacks');
+      assert.equal(c.ti_task_id, c.task_id);
+    }
+    const log = fs.readFileSync(path.join(s.config.str('logging', 'base_log_folder'), `dag_id=task_callbacks/run_id=${runId}/task_id=broken_callback/attempt=1.log`), 'utf8');
+    assert.match(log, /on_success_callback failed: Error: callback broke/);
+  });
+});
