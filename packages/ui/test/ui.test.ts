@@ -189,6 +189,10 @@ test("open a task's log from the Graph and see its lines", { skip }, async () =>
   const log = panel.getByLabel('Task log');
   await log.getByText(/INFO - greeting=hello from the UI$/).waitFor();
   assert.match(await log.innerText(), /Marking task as SUCCESS/);
+  // Download saves the try's log as written (UTC timestamps)
+  const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Download' }).click()]);
+  assert.match(download.suggestedFilename(), /^ui_demo__.*__extract__attempt=1\.log$/);
+  assert.match(fs.readFileSync((await download.path())!, 'utf8'), /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] \{task\} INFO - greeting=hello from the UI$/m);
   // the deep link names the run and the task
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('task_id'), 'extract');
