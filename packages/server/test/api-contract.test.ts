@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Contract, ContractClient, specOperations } from './api-contract.ts';
-import { startStandalone, type TestStandalone } from './helpers.ts';
+import { startStandalone, type TestStandalone, waitFor } from './helpers.ts';
 
 let s: TestStandalone;
 let api: ContractClient;
@@ -311,6 +311,14 @@ test('dagRuns filters, batch list and wait', async () => {
   assert.equal(wait.status, 200);
   assert.deepEqual(JSON.parse(String(wait.body).trim().split('\n').at(-1) as string), { state: 'success', results: { produce: { n: 41 } } });
   await api.expect(422, 'GET', `${run()}/wait`);
+  // a run still going: one state line per interval, then the final one
+  await api.expect(200, 'POST', '/api/v2/dags/contract/dagRuns', { dag_run_id: 'waited_for', logical_date: '2024-07-01T00:00:00Z' });
+  const live = await api.call('GET', '/api/v2/dags/contract/dagRuns/waited_for/wait?interval=0.05');
+  const lines = String(live.body).trim().split('\n').map((l) => JSON.parse(l) as { state: string });
+  assert.ok(lines.length >= 2, JSON.stringify(lines));
+  assert.ok(lines.slice(0, -1).every((l) => l.state === 'queued' || l.state === 'running'), JSON.stringify(lines));
+  assert.equal(lines.at(-1)?.state, 'success');
+  await api.expect(204, 'DELETE', '/api/v2/dags/contract/dagRuns/waited_for');
 });
 
 test('taskInstances: ~ lists, filters, batch, mapped, tries, dependencies', async () => {
@@ -379,6 +387,28 @@ test('importErrors one by one, jobs, plugins, providers', async () => {
   await api.expect(200, 'GET', '/api/v2/plugins/importErrors');
   const providers = await api.expect(200, 'GET', '/api/v2/providers');
   assert.ok(providers.providers.some((p: { package_name: string }) => p.package_name === '@updraft/provider-aws'));
+});
+
+test('backfills: dry run, create, list, get, pause, unpause, cancel', async (t) => {
+  const implemented = (await api.raw('GET', '/openapi.json')).body as { paths: Record<string, unknown> };
+  if (!implemented.paths['/api/v2/backfills']) return t.skip('backfills are not registered on this server');
+  const body = { dag_id: 'contract_fail', from_date: '2024-02-01T00:00:00Z', to_date: '2024-02-02T00:00:00Z', max_active_runs: 1 };
+  const dry = await api.expect(200, 'POST', '/api/v2/backfills/dry_run', body);
+  assert.ok(dry.total_entries >= 1, JSON.stringify(dry));
+  await api.expect(422, 'POST', '/api/v2/backfills/dry_run', { ...body, colour: 'red' });
+  await api.expect(404, 'POST', '/api/v2/backfills', { ...body, dag_id: 'missing' });
+  const created = await api.expect(200, 'POST', '/api/v2/backfills', body);
+  const paused = await api.expect(200, 'PUT', `/api/v2/backfills/${created.id}/pause`);
+  assert.equal(paused.is_paused, true);
+  assert.equal((await api.expect(200, 'GET', `/api/v2/backfills/${created.id}`)).dag_id, 'contract_fail');
+  const list = await api.expect(200, 'GET', '/api/v2/backfills?dag_id=contract_fail');
+  assert.deepEqual(list.backfills.map((b: { id: number }) => b.id), [created.id]);
+  assert.equal((await api.expect(200, 'PUT', `/api/v2/backfills/${created.id}/unpause`)).is_paused, false);
+  const cancelled = await api.expect(200, 'PUT', `/api/v2/backfills/${created.id}/cancel`);
+  assert.ok(cancelled.completed_at, JSON.stringify(cancelled));
+  await api.expect(404, 'GET', '/api/v2/backfills/424242');
+  // what the backfill started finishes before the DAG is deleted below
+  await waitFor(async () => !(await s.db.pool.query("SELECT 1 FROM task_instance WHERE dag_id = 'contract_fail' AND state IN ('scheduled', 'queued', 'running', 'up_for_retry')")).rowCount, 20_000, 'the backfill runs to finish');
 });
 
 test('DELETE a DAG removes it with its runs; PATCH /dags pauses by pattern', async () => {

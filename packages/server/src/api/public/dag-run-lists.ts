@@ -109,27 +109,34 @@ export function registerDagRunListRoutes(app: FastifyInstance, deps: { pool: pg.
     const resultTasks = stringList(q.result, 'result');
     let run = await getDagRun(pool, dag_id, run_id);
     if (!run) throw notFound(`The DagRun with dag_id: \`${dag_id}\` and run_id: \`${run_id}\` was not found`);
+    // a stream of lines until the run ends: written on the socket directly, outside fastify's reply
+    reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
     let closed = false;
-    req.raw.on('close', () => (closed = true));
-    while (run && (run.state === 'queued' || run.state === 'running') && !closed) {
-      reply.raw.write(`${JSON.stringify({ state: run.state })}\n`);
-      await new Promise((r) => setTimeout(r, interval * 1000));
-      run = await getDagRun(pool, dag_id, run_id);
-    }
-    if (!closed) {
-      const last: Record<string, unknown> = { state: run?.state ?? 'deleted' };
-      if (run && resultTasks.length) {
-        const results: Record<string, unknown> = {};
-        for (const task_id of resultTasks) {
-          const x = await getXCom(pool, { dag_id, run_id, task_id, map_index: -1 }, 'return_value');
-          if (x) results[task_id] = await xcomValue(storage, x);
-        }
-        last.results = results;
+    // the response closes early only when the client went away
+    reply.raw.on('close', () => (closed = true));
+    try {
+      while (run && (run.state === 'queued' || run.state === 'running') && !closed) {
+        reply.raw.write(`${JSON.stringify({ state: run.state })}\n`);
+        await new Promise((r) => setTimeout(r, interval * 1000));
+        run = await getDagRun(pool, dag_id, run_id);
       }
-      reply.raw.write(`${JSON.stringify(last)}\n`);
+      if (!closed) {
+        const last: Record<string, unknown> = { state: run?.state ?? 'deleted' };
+        if (run && resultTasks.length) {
+          const results: Record<string, unknown> = {};
+          for (const task_id of resultTasks) {
+            const x = await getXCom(pool, { dag_id, run_id, task_id, map_index: -1 }, 'return_value');
+            if (x) results[task_id] = await xcomValue(storage, x);
+          }
+          last.results = results;
+        }
+        reply.raw.write(`${JSON.stringify(last)}\n`);
+      }
+    } catch (err) {
+      // the status line went out already: the failure becomes the last line
+      reply.raw.write(`${JSON.stringify({ error: (err as Error).message })}\n`);
     }
     reply.raw.end();
-    return reply;
   });
 }
