@@ -23,8 +23,9 @@ export const unprocessable = (detail: string) => new HttpError(422, detail);
  * message and this hook gives it that shape on the way out.
  */
 export function registerValidationErrorShape(app: FastifyInstance) {
-  app.addHook('preSerialization', async (_req, reply, payload) => {
-    if (reply.statusCode !== 422 || !payload || typeof payload !== 'object') return payload;
+  app.addHook('preSerialization', async (req, reply, payload) => {
+    // the Execution API keeps plain messages: the task runner prints them as they are
+    if (reply.statusCode !== 422 || !payload || typeof payload !== 'object' || req.url.startsWith('/execution/')) return payload;
     const detail = (payload as { detail?: unknown }).detail;
     if (typeof detail !== 'string') return payload;
     const loc = /^(query|path)\b/i.test(detail) ? [detail.split(/\W/)[0].toLowerCase()] : ['body'];
