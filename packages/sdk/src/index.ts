@@ -50,6 +50,9 @@ export { BaseTrigger, TaskDeferred, isFailurePayload, type TriggerEvent, type De
 export { DateTimeTrigger, TimeDeltaTrigger } from './triggers/temporal.ts';
 export { TimeDeltaSensor, TimeDeltaSensorAsync, DateTimeSensor, DateTimeSensorAsync, type TimeDeltaSensorOptions, type DateTimeSensorOptions } from './sensors/time.ts';
 export { FileSensor, type FileSensorOptions } from './sensors/file.ts';
+export { TimeSensor, TimeSensorAsync, BashSensor, PythonSensor, DayOfWeekSensor, type TimeSensorOptions, type BashSensorOptions, type PythonSensorOptions, type DayOfWeekSensorOptions } from './sensors/misc.ts';
+export { ExternalTaskSensor, type ExternalTaskSensorOptions } from './sensors/external-task.ts';
+export { TriggerDagRunOperator, type TriggerDagRunOperatorOptions } from './operators/trigger-dagrun.ts';
 export { HttpSensor, type HttpSensorOptions } from './sensors/http.ts';
 export { _DecoratedSensorOperator, type DecoratedSensorOptions } from './sensors/decorated.ts';
 export { Variable } from './variable.ts';

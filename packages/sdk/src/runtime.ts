@@ -49,6 +49,12 @@ export interface TaskRuntime {
    * SkipMixin.skip).
    */
   skip(taskIds: string[]): Promise<void>;
+  /** Starts a run of another DAG (TriggerDagRunOperator); throws when it exists, unless reset_dag_run. */
+  triggerDagRun?(dagId: string, options: { run_id?: string | null; logical_date?: Date | null; conf?: unknown; reset_dag_run?: boolean }): Promise<{ run_id: string; logical_date: string | null }>;
+  /** A run's state, by run_id or logical date; run null when there is none. */
+  getDagRunState?(dagId: string, by: { run_id?: string; logical_date?: Date }): Promise<{ dag_exists: boolean; run: { run_id: string; state: string } | null }>;
+  /** States of tasks (all map indexes) in another run, by task ids or a task group. */
+  getTaskStates?(dagId: string, by: { run_id?: string; logical_date?: Date; task_ids?: string[]; task_group_id?: string }): Promise<Record<string, (string | null)[]>>;
   log: TaskLogger;
 }
 

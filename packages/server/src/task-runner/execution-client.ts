@@ -157,6 +157,15 @@ export class ExecutionClient {
   renderedFields(tiId: string, fields: Record<string, unknown>): Promise<unknown> {
     return this.call('PUT', `/execution/task-instances/${tiId}/rendered-fields`, fields);
   }
+  triggerDagRun(dagId: string, body: { run_id?: string | null; logical_date?: string | null; conf?: unknown; reset_dag_run?: boolean }): Promise<{ run_id: string; logical_date: string | null }> {
+    return this.call('POST', `/execution/dag-runs/${encodeURIComponent(dagId)}`, body) as Promise<{ run_id: string; logical_date: string | null }>;
+  }
+  dagRunState(dagId: string, query: { run_id?: string; logical_date?: string }): Promise<{ dag_exists: boolean; run: { run_id: string; state: string } | null }> {
+    return this.call('GET', `/execution/dag-runs/${encodeURIComponent(dagId)}/state?${new URLSearchParams(query)}`) as Promise<{ dag_exists: boolean; run: { run_id: string; state: string } | null }>;
+  }
+  taskStates(dagId: string, query: Record<string, string>): Promise<{ states: Record<string, (string | null)[]> }> {
+    return this.call('GET', `/execution/task-states/${encodeURIComponent(dagId)}?${new URLSearchParams(query)}`) as Promise<{ states: Record<string, (string | null)[]> }>;
+  }
   /** is_sensitive: the api-server judges the name (Airflow's list plus [core] sensitive_var_conn_names) */
   getVariable(key: string): Promise<VariableEntry | null> {
     return this.call('GET', `/execution/variables/${encodeURIComponent(key)}`, undefined, true) as Promise<VariableEntry | null>;
