@@ -16,7 +16,6 @@ import { isAlive } from '../../util/process-alive.ts';
 
 export const UI_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../ui');
 const DIST = path.join(UI_ROOT, 'dist');
-const LOCK = path.join(DIST, '.build.lock');
 /** inputs of the build; a change to any of them means a new build */
 const INPUTS = ['src', 'index.html', 'vite.config.ts', 'package.json'];
 
@@ -48,35 +47,44 @@ export interface UiBuild {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Takes the build lock; false while another live process holds it. A dead holder's lock is taken over. */
-function tryLock(): boolean {
-  fs.mkdirSync(DIST, { recursive: true });
+function tryLock(lock: string): boolean {
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
   try {
-    fs.writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+    fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
     return true;
   } catch {
-    const holder = Number(fs.readFileSync(LOCK, { encoding: 'utf8', flag: 'a+' }).trim());
+    const stat = fs.statSync(lock, { throwIfNoEntry: false });
+    if (!stat) return tryLock(lock); // released meanwhile
+    const holder = Number(fs.readFileSync(lock, 'utf8').trim());
+    // an empty lock is one being written this instant, unless it has stayed empty
+    if (!holder && Date.now() - stat.mtimeMs < 10_000) return false;
     if (holder && isAlive(holder)) return false;
-    fs.rmSync(LOCK, { force: true });
-    return tryLock();
+    fs.rmSync(lock, { force: true });
+    return tryLock(lock);
   }
 }
 
-/** The built UI for the current sources, building it first when needed. */
-export async function ensureUiBuild(timeoutMs = 180_000): Promise<UiBuild> {
+/** The built UI for the current sources, building it first when needed (`dist`: where builds go, for tests). */
+export async function ensureUiBuild({ dist = DIST, timeoutMs = 180_000 } = {}): Promise<UiBuild> {
   const started = Date.now();
-  const dir = path.join(DIST, uiSourceHash());
+  const lock = path.join(dist, '.build.lock');
+  const dir = path.join(dist, uiSourceHash());
   const ready = () => fs.existsSync(path.join(dir, 'index.html'));
   while (!ready()) {
-    if (tryLock()) {
+    if (tryLock(lock)) {
+      let built = false;
       try {
-        if (!ready()) await viteBuild(dir);
+        if (!ready()) {
+          await viteBuild(dir);
+          built = true;
+        }
       } finally {
-        fs.rmSync(LOCK, { force: true });
+        fs.rmSync(lock, { force: true });
       }
-      removeOldBuilds(path.basename(dir));
-      return { dir, built: true, ms: Date.now() - started };
+      removeOldBuilds(dist, path.basename(dir));
+      return { dir, built, ms: Date.now() - started };
     }
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for another process to build the UI (lock ${LOCK})`);
+    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for another process to build the UI (lock ${lock})`);
     await sleep(200);
   }
   return { dir, built: false, ms: Date.now() - started };
@@ -100,11 +108,11 @@ async function viteBuild(dir: string) {
  * Builds of older sources and leftovers of interrupted builds. A build younger
  * than a day is kept: a server started before the sources changed still serves it.
  */
-function removeOldBuilds(keep: string) {
+function removeOldBuilds(dist: string, keep: string) {
   const dayAgo = Date.now() - 86_400_000;
-  for (const name of fs.readdirSync(DIST)) {
+  for (const name of fs.readdirSync(dist)) {
     if (name === keep || name.startsWith('.')) continue;
-    const full = path.join(DIST, name);
+    const full = path.join(dist, name);
     const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);
     if (pid ? isAlive(pid) : fs.statSync(full).mtimeMs > dayAgo) continue;
     fs.rmSync(full, { recursive: true, force: true });
