@@ -52,7 +52,9 @@ before(async () => {
     `import { DAG, PythonOperator, BashOperator } from '@updraft/sdk';
      ${record}
      new DAG({ dag_id: 'cb_success', schedule: null, start_date: '2024-01-01', params: { who: 'world' },
-               on_success_callback: (ctx) => record('cb_success', dagContext(ctx)),
+               on_success_callback: async (ctx) => record('cb_success', { ...dagContext(ctx),
+                 variable: await ctx.var.value.get('cb_var'), missing: await ctx.var.value.get('cb_missing', 'fallback'),
+                 pulled: await ctx.ti.xcom_pull({ task_ids: 'second' }) }),
                on_failure_callback: (ctx) => record('cb_success_wrong', dagContext(ctx)) }, () => {
        new PythonOperator({ task_id: 'first', python_callable: () => 1 }).then(new PythonOperator({ task_id: 'second', python_callable: () => 2 }));
      });
@@ -104,6 +106,7 @@ after(async () => {
 
 describe('DAG callbacks', () => {
   test('on_success_callback runs once, with the finished run in its context; on_failure_callback does not', async () => {
+    assert.equal((await s.api('POST', '/api/v2/variables', { key: 'cb_var', value: 'from the api' })).status, 201);
     const runId = await s.trigger('cb_success', { conf: { who: 'conf' } });
     assert.equal(await s.waitForRun('cb_success', runId), 'success');
     const [request] = await settledCallback('cb_success', runId);
@@ -122,6 +125,10 @@ describe('DAG callbacks', () => {
     assert.equal(ctx.ti.task_id, 'second', 'the task instance that finished last');
     assert.equal(ctx.ti.state, 'success');
     assert.equal(ctx.task_id, 'second');
+    // Variables and XCom through the Execution API
+    assert.equal(ctx.variable, 'from the api');
+    assert.equal(ctx.missing, 'fallback');
+    assert.equal(ctx.pulled, 2);
     assert.deepEqual(records('cb_success_wrong'), []);
     const log = fs.readFileSync(dagCallbackLogPath(s.config, 'cb_success', runId), 'utf8');
     assert.match(log, /Running on_success_callback of DAG 'cb_success'/);
@@ -170,6 +177,26 @@ describe('DAG callbacks', () => {
     const log = fs.readFileSync(dagCallbackLogPath(s.config, 'cb_throws', runId), 'utf8');
     assert.match(log, /on_success_callback\[0\] failed: Error: the callback itself broke/);
     assert.match(log, /about to fail/, 'what the callback printed is in its log');
+  });
+});
+
+describe('DAG callbacks survive their runner', () => {
+  test('a request left running by a runner that died is taken again and run once', async () => {
+    const runId = await s.trigger('cb_failure');
+    assert.equal(await s.waitForRun('cb_failure', runId), 'failed');
+    await settledCallback('cb_failure', runId);
+    const before = records('cb_failure').length;
+    // what a killed runner leaves behind: claimed long ago, never finished
+    await s.db.pool.query(
+      `INSERT INTO callback_request (dag_id, run_id, fileloc, callback, reason, ti_task_id, ti_map_index, state, attempts, started_at)
+       SELECT dag_id, run_id, fileloc, callback, reason, ti_task_id, ti_map_index, 'running', 1, now() - interval '1 hour'
+       FROM callback_request WHERE dag_id = $1 AND run_id = $2`,
+      ['cb_failure', runId],
+    );
+    await waitFor(async () => (await listCallbackRequests(s.db.pool, 'cb_failure', runId)).every((r) => r.state === 'success'), 15_000, 'the abandoned request to run');
+    const rows = await listCallbackRequests(s.db.pool, 'cb_failure', runId);
+    assert.deepEqual(rows.map((r) => [r.state, r.attempts]), [['success', 1], ['success', 2]]);
+    assert.equal(records('cb_failure').length, before + 1);
   });
 });
 

@@ -4,7 +4,7 @@
  * params and the date names). Built in the callback process from a job the
  * runner prepared from the database, so user code never reads the database.
  */
-import type { Context, DAG, TaskLogger } from '@updraft/sdk';
+import { Connection, type Context, type DAG, type TaskLogger, type TaskRuntime, Variable } from '@updraft/sdk';
 import { macros } from '../task-runner/macros.ts';
 import { isoformat, strftime } from '../task-runner/py-values.ts';
 import { resolveParams } from '../task-runner/task-context.ts';
@@ -18,6 +18,8 @@ export interface DagCallbackJob {
   callback: 'on_success_callback' | 'on_failure_callback';
   reason: DagCallbackReason;
   dag_run_conf_overrides_params: boolean;
+  /** Variables, Connections and XCom reads go through the Execution API with this token (never the database) */
+  execution: { api_url: string; token: string } | null;
   dag_run: {
     dag_id: string;
     run_id: string;
@@ -45,7 +47,11 @@ function toDate(s: string | null): Date | null {
   return s ? new Date(s) : null;
 }
 
-export function buildDagCallbackContext(dag: DAG, job: DagCallbackJob, log: TaskLogger): Context {
+/**
+ * `runtime`: the Execution API access of the callback process (null without
+ * one); it backs context.var, context.conn and ti.xcom_pull as in a task.
+ */
+export function buildDagCallbackContext(dag: DAG, job: DagCallbackJob, log: TaskLogger, runtime: TaskRuntime | null): Context {
   const run = job.dag_run;
   const logical = toDate(run.logical_date) ?? new Date(run.run_after);
   const ds = strftime(logical, '%Y-%m-%d');
@@ -66,6 +72,11 @@ export function buildDagCallbackContext(dag: DAG, job: DagCallbackJob, log: Task
         start_date: toDate(job.ti.start_date),
         end_date: toDate(job.ti.end_date),
         log,
+        xcom_pull: (options?: unknown) => {
+          if (!runtime) throw new Error('XCom is not reachable from this DAG callback (no Execution API access)');
+          const query = typeof options === 'string' || Array.isArray(options) ? { task_ids: options } : (options ?? {});
+          return runtime.xcomPull(query as Parameters<TaskRuntime['xcomPull']>[0]);
+        },
       }
     : null;
   const context: Record<string, unknown> = {
@@ -86,6 +97,11 @@ export function buildDagCallbackContext(dag: DAG, job: DagCallbackJob, log: Task
     ts: isoformat(logical),
     ts_nodash: strftime(logical, '%Y%m%dT%H%M%S'),
     macros,
+    var: {
+      value: { get: (key: string, ...fallback: unknown[]) => (fallback.length ? Variable.get(key, fallback[0]) : Variable.get(key)) },
+      json: { get: (key: string, ...fallback: unknown[]) => (fallback.length ? Variable.getJson(key, fallback[0]) : Variable.getJson(key)) },
+    },
+    conn: { get: (connId: string) => Connection.get(connId) },
     log,
     signal: new AbortController().signal,
   };

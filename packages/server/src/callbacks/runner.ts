@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Config } from '../config/config.ts';
 import { getDagRun } from '../db/sql/dag-runs.ts';
+import { signToken } from '../security/tokens.ts';
 import { TaskLog } from '../task-runner/task-log.ts';
 import type { Logger } from '../util/logger.ts';
 import type { DagCallbackOutcome } from './callback-process.ts';
@@ -32,6 +33,12 @@ export interface CallbackRunnerDeps {
   log: Logger;
   /** callbacks running at once */
   concurrency?: number;
+  /**
+   * How callbacks reach Variables, Connections and XCom: the api-server's URL
+   * and the secret that signs its tokens. Without it they cannot (the
+   * callback process never gets database access).
+   */
+  execution?: { apiUrl: string; secret: Uint8Array };
 }
 
 /** Airflow's layout, beside the run's task folders: dag_id=…/run_id=…/dag_callback.log */
@@ -148,6 +155,15 @@ export class DagCallbackRunner {
         ).rows[0] ?? null
       : null;
     const iso = (d: Date | null) => d?.toISOString() ?? null;
+    const execution = this.deps.execution;
+    // a task token naming no task: reads (Variables, Connections, XCom) work, pushing XComs as a task does not
+    const token = execution
+      ? await signToken(
+          execution.secret,
+          { kind: 'task', sub: `dag-callback-${request.id}`, dag_id: run.dag_id, run_id: run.run_id, task_id: '', map_index: -1, try_number: 0 },
+          Math.ceil(this.timeoutSeconds) + 60,
+        )
+      : null;
     return {
       request_id: request.id,
       dag_file: request.fileloc,
@@ -155,6 +171,7 @@ export class DagCallbackRunner {
       callback: request.callback,
       reason: request.reason,
       dag_run_conf_overrides_params: config.bool('core', 'dag_run_conf_overrides_params'),
+      execution: execution && token ? { api_url: execution.apiUrl, token } : null,
       dag_run: {
         dag_id: run.dag_id,
         run_id: run.run_id,

@@ -123,7 +123,7 @@ export async function startComponents(config: Config, which: ComponentSelection,
       processor = new DagProcessor({ pool: db.pool, config, log: createLogger('dag-processor', level), onParsed: wake });
       await processor.start();
       // DAG callbacks run beside the DAG processor, where Airflow runs them
-      callbackRunner = new DagCallbackRunner({ pool: db.pool, config, log: createLogger('dag-processor', level) });
+      callbackRunner = new DagCallbackRunner({ pool: db.pool, config, log: createLogger('dag-processor', level), execution: { apiUrl: url, secret } });
       await callbackRunner.start();
     }
     if (which.scheduler) {
