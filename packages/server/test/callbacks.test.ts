@@ -35,7 +35,8 @@ async function settledCallback(dagId: string, runId: string) {
 }
 
 before(async () => {
-  s = await startStandalone();
+  // a DAG callback (its DAG file's import included) may run 5 s here before it is killed
+  s = await startStandalone({ UPDRAFT__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT: '5' });
   out = path.join(s.config.home, 'callback-output');
   fs.mkdirSync(out);
   // a helper every DAG file below uses: one JSON line per call
@@ -71,6 +72,10 @@ before(async () => {
      new DAG({ dag_id: 'cb_throws', schedule: null, start_date: '2024-01-01',
                on_success_callback: [(ctx) => { console.log('about to fail'); throw new Error('the callback itself broke'); }, (ctx) => record('cb_throws_next', { run_id: ctx.run_id })] }, () => {
        new PythonOperator({ task_id: 'only', python_callable: () => 1 });
+     });
+     new DAG({ dag_id: 'cb_hangs', schedule: null, start_date: '2024-01-01',
+               on_failure_callback: () => { console.log('waiting forever'); return new Promise((resolve) => setTimeout(resolve, 600_000)); } }, () => {
+       new PythonOperator({ task_id: 'fails', python_callable: () => { throw new Error('no'); } });
      });`,
   );
   s.writeDag(
@@ -94,7 +99,7 @@ before(async () => {
          on_success_callback: [() => { throw new Error('callback broke'); }, taskContext('success_after_broken')] });
      });`,
   );
-  for (const id of ['cb_success', 'cb_failure', 'cb_timeout', 'cb_throws', 'task_callbacks']) {
+  for (const id of ['cb_success', 'cb_failure', 'cb_timeout', 'cb_throws', 'cb_hangs', 'task_callbacks']) {
     await s.waitForDag(id);
     await s.api('PATCH', `/api/v2/dags/${id}`, { is_paused: false });
   }
@@ -177,6 +182,22 @@ describe('DAG callbacks', () => {
     const log = fs.readFileSync(dagCallbackLogPath(s.config, 'cb_throws', runId), 'utf8');
     assert.match(log, /on_success_callback\[0\] failed: Error: the callback itself broke/);
     assert.match(log, /about to fail/, 'what the callback printed is in its log');
+  });
+});
+
+describe('DAG callback limits', () => {
+  test('a callback that runs past dag_file_processor_timeout is killed and recorded as failed; the run keeps its state', async () => {
+    const runId = await s.trigger('cb_hangs');
+    assert.equal(await s.waitForRun('cb_hangs', runId), 'failed');
+    const started = Date.now();
+    const [request] = await settledCallback('cb_hangs', runId);
+    assert.equal(request.state, 'failed');
+    assert.match(request.error ?? '', /Timeout: the DAG callback ran longer than \[dag_processor\] dag_file_processor_timeout \(5 s\)/);
+    assert.ok(Date.now() - started < 15_000);
+    const log = fs.readFileSync(dagCallbackLogPath(s.config, 'cb_hangs', runId), 'utf8');
+    assert.match(log, /waiting forever/);
+    assert.match(log, /ERROR - Timeout: the DAG callback ran longer/);
+    assert.equal((await s.api('GET', `/api/v2/dags/cb_hangs/dagRuns/${runId}`)).body.state, 'failed');
   });
 });
 
