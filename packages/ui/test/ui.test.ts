@@ -322,6 +322,8 @@ test('dark theme, and a phone-width screen', { skip }, async () => {
   await page.getByRole('button', { name: 'Switch to light theme' }).click();
   const phone = await openPage(browser, { width: 390, height: 844 });
   await signIn(phone.page, s.url, ADMIN_PASSWORD);
+  assert.ok(await phone.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'the DAG list fits the screen');
+  await screenshot(phone.page, '10a-phone-dag-list');
   await phone.page.goto(`${s.url}/dags/ui_demo/grid?run_id=${encodeURIComponent(runId)}&task_id=extract`);
   await phone.page.getByLabel('Task log').getByText(/INFO - greeting=hello from the UI$/).waitFor();
   // nothing wider than the screen forces sideways scrolling of the page
