@@ -21,6 +21,13 @@ export interface DagRunInfo {
   data_interval_end: Date | null;
   conf: Record<string, unknown>;
   start_date: Date | null;
+  /** when the run became due: its logical date, or the trigger time of a run without one (Airflow 3) */
+  run_after?: Date;
+}
+
+/** The moment a run is "about": its logical date, else when it became due (manual runs may have no logical date). */
+export function runMoment(context: { logical_date?: Date | null; dag_run?: { run_after?: Date } }): Date {
+  return context.logical_date ?? context.dag_run?.run_after ?? new Date();
 }
 
 export interface TaskInstanceInfo {

@@ -60,6 +60,7 @@ export { Connection, BaseHook } from './connection.ts';
 export {
   setCurrentContext,
   getCurrentContext,
+  runMoment,
   withCurrentContext,
   type Context,
   type DagRunInfo,

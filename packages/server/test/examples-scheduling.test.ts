@@ -29,6 +29,25 @@ async function states(dagId: string, runId: string) {
   return Object.fromEntries(r.rows.map((t) => [t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id, t.state]));
 }
 
+/** The logs of a run's failed task instances, so a failing assertion says why. */
+async function failedLogs(dagId: string, runId: string): Promise<string> {
+  const r = await s.db.pool.query<{ task_id: string; map_index: number; try_number: number }>(
+    "SELECT task_id, map_index, try_number FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND state = 'failed'",
+    [dagId, runId],
+  );
+  return r.rows
+    .map((t) => {
+      const file = path.join(s.config.str('logging', 'base_log_folder'), `dag_id=${dagId}`, `run_id=${runId}`, `task_id=${t.task_id}`, ...(t.map_index >= 0 ? [`map_index=${t.map_index}`] : []), `attempt=${Math.max(1, t.try_number)}.log`);
+      return `--- ${t.task_id}\n${fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(no log)'}`;
+    })
+    .join('\n');
+}
+
+async function finished(dagId: string, runId: string, expected: string, timeoutMs = 60_000) {
+  const state = await s.waitForRun(dagId, runId, timeoutMs);
+  if (state !== expected) assert.fail(`${dagId} ended ${state}, expected ${expected}\n${await failedLogs(dagId, runId)}`);
+}
+
 before(async () => {
   s = await startStandalone({ UPDRAFT__TRIGGERER__JOB_HEARTBEAT_SEC: '0.3' });
   for (const name of EXAMPLES) fs.copyFileSync(path.join(EXAMPLES_FOLDER, `${name}.ts`), path.join(s.dagsFolder, `${name}.ts`));
@@ -62,17 +81,17 @@ after(async () => {
 describe('scheduling examples', () => {
   test('example_dynamic_task_mapping and example_task_mapping_second_order', async () => {
     const runId = await s.trigger('example_dynamic_task_mapping');
-    assert.equal(await s.waitForRun('example_dynamic_task_mapping', runId, 60_000), 'success');
+    await finished('example_dynamic_task_mapping', runId, 'success', 60_000);
     assert.deepEqual(await states('example_dynamic_task_mapping', runId), { 'add_one[0]': 'success', 'add_one[1]': 'success', 'add_one[2]': 'success', sum_it: 'success' });
     const second = await s.trigger('example_task_mapping_second_order');
-    assert.equal(await s.waitForRun('example_task_mapping_second_order', second, 60_000), 'success');
+    await finished('example_task_mapping_second_order', second, 'success', 60_000);
     const got = await s.db.pool.query("SELECT value FROM xcom WHERE dag_id = 'example_task_mapping_second_order' AND run_id = $1 AND task_id = 'add_10' ORDER BY map_index", [second]);
     assert.deepEqual(got.rows.map((r) => r.value), [12, 14, 16]);
   });
 
   test('example_task_group', async () => {
     const runId = await s.trigger('example_task_group');
-    assert.equal(await s.waitForRun('example_task_group', runId, 60_000), 'success');
+    await finished('example_task_group', runId, 'success', 60_000);
     const all = await states('example_task_group', runId);
     assert.equal(Object.keys(all).length, 9);
     assert.ok(Object.values(all).every((v) => v === 'success'));
@@ -81,7 +100,7 @@ describe('scheduling examples', () => {
 
   test('example_setup_teardown', async () => {
     const runId = await s.trigger('example_setup_teardown');
-    assert.equal(await s.waitForRun('example_setup_teardown', runId, 60_000), 'success');
+    await finished('example_setup_teardown', runId, 'success', 60_000);
     assert.deepEqual(await states('example_setup_teardown', runId), {
       normal: 'success', root_setup: 'success', root_teardown: 'success',
       'section_1.normal': 'success', 'section_1.taskgroup_setup': 'success', 'section_1.taskgroup_teardown': 'success',
@@ -91,10 +110,10 @@ describe('scheduling examples', () => {
   test('example_trigger_controller_dag starts example_trigger_target_dag with its conf', async () => {
     await s.api('PATCH', '/api/v2/dags/example_trigger_target_dag', { is_paused: false });
     const runId = await s.trigger('example_trigger_controller_dag');
-    assert.equal(await s.waitForRun('example_trigger_controller_dag', runId, 60_000), 'success');
+    await finished('example_trigger_controller_dag', runId, 'success', 60_000);
     const pushed = await s.db.pool.query("SELECT value FROM xcom WHERE dag_id = 'example_trigger_controller_dag' AND run_id = $1 AND key = 'trigger_run_id'", [runId]);
     const targetRun = pushed.rows[0].value as string;
-    assert.equal(await s.waitForRun('example_trigger_target_dag', targetRun, 60_000), 'success');
+    await finished('example_trigger_target_dag', targetRun, 'success', 60_000);
     const target = await s.db.pool.query("SELECT conf FROM dag_run WHERE dag_id = 'example_trigger_target_dag' AND run_id = $1", [targetRun]);
     assert.deepEqual(target.rows[0].conf, { message: 'Hello World' });
     const bash = await s.db.pool.query("SELECT value FROM xcom WHERE dag_id = 'example_trigger_target_dag' AND run_id = $1 AND task_id = 'bash_task'", [targetRun]);
@@ -103,7 +122,7 @@ describe('scheduling examples', () => {
 
   test('example_sensors: the sensors that can succeed do, the soft_fail ones end skipped', async () => {
     const runId = await s.trigger('example_sensors');
-    assert.equal(await s.waitForRun('example_sensors', runId, 90_000), 'success');
+    await finished('example_sensors', runId, 'success', 90_000);
     const all = await states('example_sensors', runId);
     for (const skipped of ['timeout_after_second_date_in_the_future', 'Sensor_fails_after_3_seconds', 'failure_timeout_sensor_python', 'week_day_sensor_failing_on_timeout']) {
       assert.equal(all[skipped], 'skipped', skipped);
@@ -118,7 +137,7 @@ describe('cross-DAG dependencies', () => {
   test('TriggerDagRunOperator waits for the run it started; ExternalTaskSensor follows a group, a task and a whole run', async () => {
     await s.api('PATCH', '/api/v2/dags/upstream_dag', { is_paused: false });
     const runId = await s.trigger('waiter', { logical_date: '2024-05-01T00:00:00Z' });
-    assert.equal(await s.waitForRun('waiter', runId, 60_000), 'failed');
+    await finished('waiter', runId, 'failed', 60_000);
     const all = await states('waiter', runId);
     assert.deepEqual(all, { group_done: 'success', run_done: 'success', sees_failure: 'failed', trigger: 'success' });
     const upstream = await s.db.pool.query("SELECT run_id, state, conf FROM dag_run WHERE dag_id = 'upstream_dag' AND logical_date = '2024-05-01T00:00:00Z'");
@@ -136,7 +155,7 @@ describe('cross-DAG dependencies', () => {
     );
     await s.waitForDag('bad_trigger');
     const runId = await s.trigger('bad_trigger');
-    assert.equal(await s.waitForRun('bad_trigger', runId, 30_000), 'failed');
+    await finished('bad_trigger', runId, 'failed', 30_000);
     const log = path.join(s.config.str('logging', 'base_log_folder'), 'dag_id=bad_trigger', `run_id=${runId}`, 'task_id=trigger', 'attempt=1.log');
     await waitFor(() => fs.existsSync(log), 5000, 'log');
     assert.match(fs.readFileSync(log, 'utf8'), /no_such_dag/);

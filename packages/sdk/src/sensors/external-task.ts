@@ -4,7 +4,7 @@
  * execution_date_fn, to reach an allowed state. A failed state fails the
  * sensor, a skipped state skips it (Airflow's rules).
  */
-import type { Context } from '../context.ts';
+import { runMoment, type Context } from '../context.ts';
 import { durationToSeconds, type Duration } from '../duration.ts';
 import { AirflowException, AirflowSkipException } from '../exceptions.ts';
 import { crossDagRuntime } from '../operators/trigger-dagrun.ts';
@@ -54,7 +54,7 @@ export class ExternalTaskSensor extends BaseSensorOperator {
   }
 
   targetDate(context: Context): Date {
-    const own = context.logical_date ?? new Date(String((context.dag_run as { run_after?: string }).run_after));
+    const own = runMoment(context);
     if (this.execution_date_fn) return this.execution_date_fn(own, context);
     return new Date(own.getTime() - (this.execution_delta ?? 0) * 1000);
   }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { withDefaultArgs } from '../baseoperator.ts';
-import { withCurrentContext, type Context } from '../context.ts';
+import { runMoment, withCurrentContext, type Context } from '../context.ts';
 import { DateTimeTrigger } from '../triggers/temporal.ts';
 import { findXComArgs, resolveXComArgs } from '../xcomarg.ts';
 import { BaseSensorOperator, type BaseSensorOptions, type PokeResult } from './base.ts';
@@ -27,7 +27,7 @@ export class TimeSensor extends BaseSensorOperator {
   }
 
   target(context: Context): Date {
-    const base = context.data_interval_end ?? context.logical_date ?? new Date();
+    const base = context.data_interval_end ?? runMoment(context);
     const [h, m, sec = '0'] = this.target_time.split(':');
     const day = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate()));
     return new Date(day.getTime() + (Number(h) * 3600 + Number(m) * 60 + Number(sec)) * 1000);

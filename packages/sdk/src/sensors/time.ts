@@ -3,7 +3,7 @@
  * interval plus a delta) and DateTimeSensor (a templated target time), with
  * their deferrable variants, which wait in the triggerer without a worker slot.
  */
-import type { Context } from '../context.ts';
+import { runMoment, type Context } from '../context.ts';
 import { durationToSeconds, type Duration } from '../duration.ts';
 import { DateTimeTrigger } from '../triggers/temporal.ts';
 import { BaseSensorOperator, type BaseSensorOptions } from './base.ts';
@@ -22,7 +22,7 @@ export class TimeDeltaSensor extends BaseSensorOperator {
 
   target(context: Context): Date {
     // Airflow: data_interval_end + delta; a manual run without an interval waits from its logical date
-    const base = context.data_interval_end ?? context.logical_date ?? new Date(String((context.dag_run as { run_after?: string }).run_after ?? Date.now()));
+    const base = context.data_interval_end ?? runMoment(context);
     return new Date(base.getTime() + this.delta * 1000);
   }
 

@@ -76,6 +76,7 @@ export function buildContext(dag: DAG, task: BaseOperator, w: TryIdentity, start
       data_interval_end: toDate(run.data_interval_end),
       conf: run.conf,
       start_date: toDate(run.start_date),
+      run_after: new Date(run.run_after),
     },
     run_id: run.run_id,
     ds,
