@@ -1,15 +1,20 @@
 /**
- * `npm run bench [scenario …]`: runs the benchmark scenarios one after the other
- * (all of them by default), each printing its table and writing
- * bench/results/<scenario>.json. See BENCHMARKS.md for the method.
+ * `npm run bench [--quick] [scenario …]`: runs the benchmark scenarios one after the
+ * other (all of them by default), each printing its table and writing
+ * bench/results/<scenario>.json. `--quick` uses small sizes (CI: checks that the
+ * suite works, in about two minutes). See BENCHMARKS.md for the method.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['handoff', 'throughput', 'scheduler-alone', 'parsing', 'ui'];
-const chosen = process.argv.slice(2).length ? process.argv.slice(2) : SCENARIOS;
+// peers after handoff and throughput: it reports Updraft ÷ peer from their results
+const SCENARIOS = ['handoff', 'throughput', 'sequential', 'scheduler-alone', 'parsing', 'footprint', 'api', 'peers', 'ui'];
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const named = args.filter((a) => a !== '--quick');
+const chosen = named.length ? named : SCENARIOS;
 for (const name of chosen) {
   if (!SCENARIOS.includes(name)) {
     console.error(`unknown scenario '${name}': choose from ${SCENARIOS.join(', ')}`);
@@ -17,10 +22,14 @@ for (const name of chosen) {
   }
 }
 let failed = false;
+const began = performance.now();
 for (const name of chosen) {
   console.log(`\n== ${name}`);
+  const t = performance.now();
   // each scenario in its own process: no state or warm caches carried from one to the next
-  const r = spawnSync(process.execPath, [path.join(here, `${name}.ts`)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(here, `${name}.ts`)], { stdio: 'inherit', env: quick ? { ...process.env, BENCH_QUICK: '1' } : process.env });
   if (r.status !== 0) failed = true;
+  console.log(`   (${name}: ${((performance.now() - t) / 1000).toFixed(0)} s${r.status !== 0 ? `, exited with ${r.status ?? r.signal}` : ''})`);
 }
+console.log(`\nall scenarios: ${((performance.now() - began) / 1000).toFixed(0)} s`);
 process.exit(failed ? 1 : 0);

@@ -9,14 +9,10 @@ import { DagProcessor } from '../packages/server/src/dag-processing/processor.ts
 import { openDatabase } from '../packages/server/src/db/database.ts';
 import { migrate } from '../packages/server/src/db/migrate.ts';
 import { createLogger } from '../packages/server/src/util/logger.ts';
-import { benchConfig, freshHome, waitUntil, writeResult } from './lib.ts';
+import { benchConfig, freshHome, generatedDagSource, size, waitUntil, writeResult } from './lib.ts';
 
-const FILES = Number(process.env.PARSE_FILES ?? 1000);
-const dagSource = (i: number, label: string) => `import { DAG, BashOperator, chain } from '@updraft/sdk';
-export default new DAG({ dag_id: 'gen_${i}', schedule: '@daily', start_date: '2024-01-01', tags: ['${label}'] }, () => {
-  chain(...Array.from({ length: 10 }, (_, t) => new BashOperator({ task_id: 'task_' + t, bash_command: 'echo ${label} ' + t })));
-});
-`;
+const FILES = size('PARSE_FILES', 1000, 100);
+const dagSource = generatedDagSource;
 
 const { home, dags, cleanup } = freshHome();
 for (let i = 0; i < FILES; i++) fs.writeFileSync(path.join(dags, `gen_${i}.ts`), dagSource(i, 'v1'));

@@ -14,7 +14,7 @@ import type { Executor, ProcessExit, Workload } from '../packages/server/src/exe
 import { triggerDagRun } from '../packages/server/src/scheduler/runs.ts';
 import { Scheduler } from '../packages/server/src/scheduler/scheduler.ts';
 import { createLogger } from '../packages/server/src/util/logger.ts';
-import { benchConfig, freshHome, waitUntil, writeResult } from './lib.ts';
+import { QUICK, benchConfig, freshHome, waitUntil, writeResult } from './lib.ts';
 import type pg from 'pg';
 
 class InstantExecutor implements Executor {
@@ -47,13 +47,14 @@ class InstantExecutor implements Executor {
   async stop() {}
 }
 
-const shapes: [string, number, number][] = [
+const allShapes: [string, number, number][] = [
   ['linear', 1, 100],
   ['no_structure', 1, 100],
   ['no_structure', 10, 100],
   ['linear', 10, 100],
   ['no_structure', 10, 1000],
 ];
+const shapes = allShapes.filter(([, dags]) => !QUICK || dags === 1); // --quick: the one-DAG shapes only
 
 const results: Record<string, unknown>[] = [];
 for (const [shape, dagCount, tasks] of shapes) {

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { triggerDagRun } from '../packages/server/src/scheduler/runs.ts';
-import { benchConfig, freshHome, standalone, waitUntil, writeResult } from './lib.ts';
+import { benchConfig, freshHome, size, standalone, waitUntil, writeResult } from './lib.ts';
 
-const WIDE = Number(process.env.WIDE_TASKS ?? 1000);
-const MANY_DAGS = Number(process.env.MANY_DAGS ?? 100);
+const WIDE = size('WIDE_TASKS', 1000, 50);
+const MANY_DAGS = size('MANY_DAGS', 100, 5);
 
 async function scenario(name: string, files: Record<string, string>, dagIds: string[], tasksPerRun: number) {
   const { home, dags, cleanup } = freshHome();
