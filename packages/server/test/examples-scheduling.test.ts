@@ -63,7 +63,7 @@ before(async () => {
      new DAG({ dag_id: 'waiter', schedule: null, start_date: '2024-01-01' }, () => {
        const trigger = new TriggerDagRunOperator({
          task_id: 'trigger', trigger_dag_id: 'upstream_dag', logical_date: '{{ logical_date }}', conf: { from: '{{ dag.dag_id }}' },
-         wait_for_completion: true, poke_interval: 0.3, allowed_states: ['success', 'failed'],
+         wait_for_completion: true, poke_interval: 0.3, allowed_states: ['success', 'failed'], failed_states: [],
        });
        const group = new ExternalTaskSensor({ task_id: 'group_done', external_dag_id: 'upstream_dag', external_task_group_id: 'load', poke_interval: 0.3, timeout: 30 });
        const failed = new ExternalTaskSensor({ task_id: 'sees_failure', external_dag_id: 'upstream_dag', external_task_id: 'fails', failed_states: ['failed'], poke_interval: 0.3, timeout: 30 });
