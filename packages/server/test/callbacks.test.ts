@@ -97,9 +97,13 @@ before(async () => {
        new PythonOperator({ task_id: 'skipper', python_callable: () => { throw new AirflowSkipException('nothing to do'); } });
        new PythonOperator({ task_id: 'broken_callback', python_callable: () => 1,
          on_success_callback: [() => { throw new Error('callback broke'); }, taskContext('success_after_broken')] });
+     });
+     // a try whose process dies cannot run its own callbacks: the callback runner runs them
+     new DAG({ dag_id: 'killed_task', schedule: null, start_date: '2024-01-01', default_args: all }, () => {
+       new PythonOperator({ task_id: 'suicide', retries: 1, retry_delay: 0, python_callable: () => { process.kill(process.pid, 'SIGKILL'); } });
      });`,
   );
-  for (const id of ['cb_success', 'cb_failure', 'cb_timeout', 'cb_throws', 'cb_hangs', 'task_callbacks']) {
+  for (const id of ['cb_success', 'cb_failure', 'cb_timeout', 'cb_throws', 'cb_hangs', 'task_callbacks', 'killed_task']) {
     await s.waitForDag(id);
     await s.api('PATCH', `/api/v2/dags/${id}`, { is_paused: false });
   }
@@ -253,5 +257,29 @@ describe('task callbacks', () => {
     }
     const log = fs.readFileSync(path.join(s.config.str('logging', 'base_log_folder'), `dag_id=task_callbacks/run_id=${runId}/task_id=broken_callback/attempt=1.log`), 'utf8');
     assert.match(log, /on_success_callback failed: Error: callback broke/);
+  });
+
+  test('a try whose process is killed gets its on_retry / on_failure callback from the callback runner, with the reason as exception', async () => {
+    const runId = await s.trigger('killed_task');
+    assert.equal(await s.waitForRun('killed_task', runId), 'failed');
+    await waitFor(async () => records('task_callbacks').filter((c) => c.run_id === runId && c.kind !== 'execute').length >= 2, 30_000, 'both callbacks');
+    const calls = records('task_callbacks').filter((c) => c.run_id === runId);
+    // the retry callback (callback runner) and the second try (task process) may come in either order
+    const sorted = calls.map((c) => `${c.kind}@${c.try_number}`).sort();
+    assert.deepEqual(sorted, ['execute@1', 'execute@2', 'failure@2', 'retry@1']);
+    const retry = calls.find((c) => c.kind === 'retry');
+    const failure = calls.find((c) => c.kind === 'failure');
+    assert.ok(retry && failure, JSON.stringify(calls));
+    assert.equal(retry.try_number, 1);
+    assert.equal(failure.try_number, 2);
+    assert.match(retry.exception, /Task process \(try 1\) was killed by SIGKILL without reporting a state/);
+    assert.match(failure.exception, /Task process \(try 2\) was killed by SIGKILL/);
+    const requests = await listCallbackRequests(s.db.pool, 'killed_task', runId);
+    assert.deepEqual(requests.map((r) => [r.kind, r.callback, r.ti_try_number, r.state]), [
+      ['task', 'on_retry_callback', 1, 'success'],
+      ['task', 'on_failure_callback', 2, 'success'],
+    ]);
+    const log = fs.readFileSync(path.join(s.config.str('logging', 'base_log_folder'), `dag_id=killed_task/run_id=${runId}/task_id=suicide/attempt=2.log`), 'utf8');
+    assert.match(log, /running its on_failure_callback here/);
   });
 });

@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { startStandalone, type TestStandalone, tiStates } from './helpers.ts';
+import { startStandalone, type TestStandalone, tiStates, waitFor } from './helpers.ts';
 
 interface Received {
   from: string;
@@ -95,6 +95,9 @@ before(async () => {
        new PythonOperator({ task_id: 'quiet', email_on_failure: false, python_callable: () => { throw new Error('nobody hears this'); } });
        new PythonOperator({ task_id: 'no_list', email: null, python_callable: () => { throw new Error('no list'); } });
      });
+     new DAG({ dag_id: 'email_killed', schedule: null, start_date: '2024-01-01' }, () => {
+       new PythonOperator({ task_id: 'dies', email: 'oncall@example.com', python_callable: () => { process.kill(process.pid, 'SIGKILL'); } });
+     });
      new DAG({ dag_id: 'email_send', schedule: null, start_date: '2024-01-01', params: { who: 'Ada' } }, () => {
        new EmailOperator({ task_id: 'report', to: 'team@example.com; boss@example.com', cc: 'cc@example.com',
          subject: 'Report for {{ run_id }}', html_content: '<h1>Hello {{ params.who }}</h1><p>{{ ds }}</p>' });
@@ -103,7 +106,7 @@ before(async () => {
        } });
      });`,
   );
-  for (const id of ['email_alerts', 'email_send']) {
+  for (const id of ['email_alerts', 'email_send', 'email_killed']) {
     await s.waitForDag(id);
     await s.api('PATCH', `/api/v2/dags/${id}`, { is_paused: false });
   }
@@ -154,6 +157,17 @@ describe('email', () => {
     const rendered = await s.api('GET', `/api/v2/dags/email_send/dagRuns/${encodeURIComponent(runId)}/taskInstances/report`);
     assert.equal(rendered.status, 200);
     assert.equal(rendered.body.rendered_fields.subject, `Report for ${runId}`);
+  });
+
+  test('a try whose process died gets its failure alert from the callback runner', async () => {
+    const runId = await s.trigger('email_killed');
+    assert.equal(await s.waitForRun('email_killed', runId), 'failed');
+    await waitFor(() => messagesOf(runId).length > 0, 20_000, 'the alert of the killed try');
+    const [alert] = messagesOf(runId);
+    assert.equal(alert.subject, `Updraft alert: <TaskInstance: email_killed.dies ${runId} [failed]>`);
+    assert.deepEqual(alert.to, ['oncall@example.com']);
+    assert.match(alert.body, /Try 1 out of 1/);
+    assert.match(alert.body, /Task process \(try 1\) was killed by SIGKILL without reporting a state/);
   });
 
   test('with the SMTP server down, alerts fail in the log only: the tries end as they would have', async () => {

@@ -8,18 +8,20 @@ import { Connection, type Context, type DAG, type TaskLogger, type TaskRuntime, 
 import { macros } from '../task-runner/macros.ts';
 import { isoformat, strftime } from '../task-runner/py-values.ts';
 import { resolveParams } from '../task-runner/task-context.ts';
-import type { DagCallbackReason } from './requests.ts';
 
 /** Everything the callback process needs, as JSON (sent over IPC). */
-export interface DagCallbackJob {
+export interface CallbackJob {
+  /** dag: a DAG's callback; task: a failed try's callback and alert email (see requests.ts) */
+  kind: 'dag' | 'task';
   request_id: number;
   dag_file: string;
   log_path: string;
-  callback: 'on_success_callback' | 'on_failure_callback';
-  reason: DagCallbackReason;
+  callback: 'on_success_callback' | 'on_failure_callback' | 'on_retry_callback';
+  /** dag: a DagCallbackReason; task: why the try failed */
+  reason: string;
   dag_run_conf_overrides_params: boolean;
   /** Variables, Connections and XCom reads go through the Execution API with this token (never the database) */
-  execution: { api_url: string; token: string } | null;
+  execution: { api_url: string; token: string };
   dag_run: {
     dag_id: string;
     run_id: string;
@@ -37,6 +39,7 @@ export interface DagCallbackJob {
     task_id: string;
     map_index: number;
     try_number: number;
+    max_tries: number;
     state: string | null;
     start_date: string | null;
     end_date: string | null;
@@ -51,7 +54,7 @@ function toDate(s: string | null): Date | null {
  * `runtime`: the Execution API access of the callback process (null without
  * one); it backs context.var, context.conn and ti.xcom_pull as in a task.
  */
-export function buildDagCallbackContext(dag: DAG, job: DagCallbackJob, log: TaskLogger, runtime: TaskRuntime | null): Context {
+export function buildDagCallbackContext(dag: DAG, job: CallbackJob, log: TaskLogger, runtime: TaskRuntime | null): Context {
   const run = job.dag_run;
   const logical = toDate(run.logical_date) ?? new Date(run.run_after);
   const ds = strftime(logical, '%Y-%m-%d');

@@ -14,14 +14,17 @@ export type DagCallbackReason = 'success' | 'task_failure' | 'timed_out';
 
 export interface CallbackRequestRow {
   id: number;
+  kind: 'dag' | 'task';
   created_at: Date;
   dag_id: string;
   run_id: string;
   fileloc: string;
-  callback: 'on_success_callback' | 'on_failure_callback';
-  reason: DagCallbackReason;
+  callback: 'on_success_callback' | 'on_failure_callback' | 'on_retry_callback';
+  /** kind dag: a DagCallbackReason; kind task: why the try failed */
+  reason: string;
   ti_task_id: string | null;
   ti_map_index: number | null;
+  ti_try_number: number | null;
   state: 'pending' | 'running' | 'success' | 'failed';
   attempts: number;
   started_at: Date | null;
@@ -51,6 +54,32 @@ export async function requestDagCallback(client: pg.PoolClient, dag: SerializedD
   );
   // delivered at commit: a runner listening elsewhere starts at once
   await client.query(`SELECT pg_notify('${CALLBACK_CHANNEL}', '')`);
+}
+
+/**
+ * A try the scheduler failed (its process died, was killed or went silent)
+ * never ran its on_failure_callback / on_retry_callback nor sent its alert
+ * email: queues that work for the callback runner, if the task has any.
+ * `state`: what the try became.
+ */
+export async function requestTaskCallback(
+  db: Queryable,
+  dag: SerializedDag,
+  ti: { dag_id: string; run_id: string; task_id: string; map_index: number; try_number: number },
+  state: string,
+  reason: string,
+): Promise<void> {
+  const task = dag.tasks.find((t) => t.task_id === ti.task_id);
+  if (!task || (state !== 'failed' && state !== 'up_for_retry')) return;
+  const retry = state === 'up_for_retry';
+  const emails = task.email.length > 0 && (retry ? task.email_on_retry : task.email_on_failure);
+  if (!emails && !(retry ? task.has_on_retry_callback : task.has_on_failure_callback)) return;
+  await db.query(
+    `INSERT INTO callback_request (kind, dag_id, run_id, fileloc, callback, reason, ti_task_id, ti_map_index, ti_try_number)
+     VALUES ('task', $1, $2, $3, $4, $5, $6, $7, $8)`,
+    [ti.dag_id, ti.run_id, dag.fileloc, retry ? 'on_retry_callback' : 'on_failure_callback', reason, ti.task_id, ti.map_index, ti.try_number],
+  );
+  await db.query(`SELECT pg_notify('${CALLBACK_CHANNEL}', '')`);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * The DAG callback runner (Airflow runs DAG callbacks in its DAG processor;
- * so does Updraft: it starts with the DAG processor, in standalone too).
- * Claims callback requests the scheduler queued when runs finished, runs each
+ * The callback runner (Airflow runs DAG callbacks, and the failure callbacks
+ * of tries whose process died, in its DAG processor; so does Updraft: it
+ * starts with the DAG processor, in standalone too). Claims callback requests
+ * the scheduler queued when runs finished or tries were failed, runs each
  * in a child process that imports the DAG file (killed after [dag_processor]
  * dag_file_processor_timeout), and records the outcome on the request, in the
  * run's dag_callback.log and in the component log. Requests live in the
@@ -17,8 +18,9 @@ import { getDagRun } from '../db/sql/dag-runs.ts';
 import { signToken } from '../security/tokens.ts';
 import { TaskLog } from '../task-runner/task-log.ts';
 import type { Logger } from '../util/logger.ts';
-import type { DagCallbackOutcome } from './callback-process.ts';
-import type { DagCallbackJob } from './dag-callback-context.ts';
+import { logRelativePath } from '../executors/workload.ts';
+import type { CallbackOutcome } from './callback-process.ts';
+import type { CallbackJob } from './dag-callback-context.ts';
 import { abandonStaleCallbackRequests, CALLBACK_CHANNEL, type CallbackRequestRow, claimCallbackRequest, finishCallbackRequest } from './requests.ts';
 
 const PROCESS_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'callback-process.ts');
@@ -35,10 +37,10 @@ export interface CallbackRunnerDeps {
   concurrency?: number;
   /**
    * How callbacks reach Variables, Connections and XCom: the api-server's URL
-   * and the secret that signs its tokens. Without it they cannot (the
-   * callback process never gets database access).
+   * and the secret that signs its tokens (the callback process never gets
+   * database access).
    */
-  execution?: { apiUrl: string; secret: Uint8Array };
+  execution: { apiUrl: string; secret: Uint8Array };
 }
 
 /** Airflow's layout, beside the run's task folders: dag_id=…/run_id=…/dag_callback.log */
@@ -130,25 +132,29 @@ export class DagCallbackRunner {
 
   private async run(request: CallbackRequestRow) {
     const { pool, config, log } = this.deps;
-    const where = { dag_id: request.dag_id, run_id: request.run_id, callback: request.callback, reason: request.reason };
-    const logPath = dagCallbackLogPath(config, request.dag_id, request.run_id);
+    const where = { kind: request.kind, dag_id: request.dag_id, run_id: request.run_id, task_id: request.ti_task_id ?? undefined, callback: request.callback, reason: request.reason };
+    // a DAG callback has its own log; a try's failure handling goes on in the try's log
+    const logPath =
+      request.kind === 'task'
+        ? path.join(config.str('logging', 'base_log_folder'), logRelativePath({ dag_id: request.dag_id, run_id: request.run_id, task_id: request.ti_task_id ?? '', map_index: request.ti_map_index ?? -1, try_number: request.ti_try_number ?? 0 }))
+        : dagCallbackLogPath(config, request.dag_id, request.run_id);
     const job = await this.jobFor(request, logPath);
-    const outcome: DagCallbackOutcome = job ? await this.runInProcess(job) : { ok: false, error: `the run ${request.run_id} of DAG '${request.dag_id}' no longer exists` };
+    const outcome: CallbackOutcome = job ? await this.runInProcess(job) : { ok: false, error: `the run ${request.run_id} of DAG '${request.dag_id}' no longer exists` };
     if (this.stopped && !outcome.ok) return; // cut short by stop(): left claimed for the next runner
     await finishCallbackRequest(pool, request.id, request.attempts, outcome.ok ? 'success' : 'failed', outcome.error);
-    if (outcome.ok) log.info({ ...where, log: logPath }, 'DAG callback ran');
-    else log.error({ ...where, log: logPath, error: outcome.error }, 'DAG callback failed');
+    if (outcome.ok) log.info({ ...where, log: logPath }, `${request.kind === 'dag' ? 'DAG' : 'task'} callback ran`);
+    else log.error({ ...where, log: logPath, error: outcome.error }, `${request.kind === 'dag' ? 'DAG' : 'task'} callback failed`);
   }
 
   /** The run and task instance as they are now (read here: the callback process has no database). */
-  private async jobFor(request: CallbackRequestRow, logPath: string): Promise<DagCallbackJob | null> {
+  private async jobFor(request: CallbackRequestRow, logPath: string): Promise<CallbackJob | null> {
     const { pool, config } = this.deps;
     const run = await getDagRun(pool, request.dag_id, request.run_id);
     if (!run) return null;
     const ti = request.ti_task_id
       ? (
-          await pool.query<{ task_id: string; map_index: number; try_number: number; state: string | null; start_date: Date | null; end_date: Date | null }>(
-            `SELECT task_id, map_index, try_number, state, start_date, end_date FROM task_instance
+          await pool.query<{ task_id: string; map_index: number; try_number: number; max_tries: number; state: string | null; start_date: Date | null; end_date: Date | null }>(
+            `SELECT task_id, map_index, try_number, max_tries, state, start_date, end_date FROM task_instance
              WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4`,
             [request.dag_id, request.run_id, request.ti_task_id, request.ti_map_index ?? -1],
           )
@@ -157,21 +163,20 @@ export class DagCallbackRunner {
     const iso = (d: Date | null) => d?.toISOString() ?? null;
     const execution = this.deps.execution;
     // a task token naming no task: reads (Variables, Connections, XCom) work, pushing XComs as a task does not
-    const token = execution
-      ? await signToken(
-          execution.secret,
-          { kind: 'task', sub: `dag-callback-${request.id}`, dag_id: run.dag_id, run_id: run.run_id, task_id: '', map_index: -1, try_number: 0 },
-          Math.ceil(this.timeoutSeconds) + 60,
-        )
-      : null;
+    const token = await signToken(
+      execution.secret,
+      { kind: 'task', sub: `callback-${request.id}`, dag_id: run.dag_id, run_id: run.run_id, task_id: '', map_index: -1, try_number: 0 },
+      Math.ceil(this.timeoutSeconds) + 60,
+    );
     return {
+      kind: request.kind,
       request_id: request.id,
       dag_file: request.fileloc,
       log_path: logPath,
       callback: request.callback,
       reason: request.reason,
       dag_run_conf_overrides_params: config.bool('core', 'dag_run_conf_overrides_params'),
-      execution: execution && token ? { api_url: execution.apiUrl, token } : null,
+      execution: { api_url: execution.apiUrl, token },
       dag_run: {
         dag_id: run.dag_id,
         run_id: run.run_id,
@@ -185,11 +190,12 @@ export class DagCallbackRunner {
         end_date: iso(run.end_date),
         conf: run.conf,
       },
-      ti: ti && { ...ti, start_date: iso(ti.start_date), end_date: iso(ti.end_date) },
+      // the failed try, for a task request (the instance may be on its next try by now)
+      ti: ti && { ...ti, try_number: request.ti_try_number ?? ti.try_number, start_date: iso(ti.start_date), end_date: iso(ti.end_date) },
     };
   }
 
-  private runInProcess(job: DagCallbackJob): Promise<DagCallbackOutcome> {
+  private runInProcess(job: CallbackJob): Promise<CallbackOutcome> {
     const seconds = this.timeoutSeconds;
     return new Promise((resolve) => {
       const home = this.deps.config.home;
@@ -203,7 +209,7 @@ export class DagCallbackRunner {
       this.children.add(child);
       let stderr = '';
       let settled = false;
-      const settle = (outcome: DagCallbackOutcome, fromRunner = true) => {
+      const settle = (outcome: CallbackOutcome, fromRunner = true) => {
         if (settled) return;
         settled = true;
         // what the process could not write itself (a timeout, a crash) goes into the same log
@@ -217,7 +223,7 @@ export class DagCallbackRunner {
         settle({ ok: false, error: `Timeout: the DAG callback ran longer than [dag_processor] dag_file_processor_timeout (${seconds} s) and was killed` });
       }, seconds * 1000);
       child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-      child.on('message', (outcome: DagCallbackOutcome) => settle(outcome, false));
+      child.on('message', (outcome: CallbackOutcome) => settle(outcome, false));
       child.on('exit', (code, signal) => {
         const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         settle({ ok: false, error: `the DAG callback process ${why} before it answered${stderr.trim() ? `\n${stderr.trim()}` : ''}` });

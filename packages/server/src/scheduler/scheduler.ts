@@ -9,7 +9,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { SerializedDag } from '@updraft/sdk/serialized';
 import type pg from 'pg';
-import { requestDagCallback } from '../callbacks/requests.ts';
+import { requestDagCallback, requestTaskCallback } from '../callbacks/requests.ts';
 import type { Config } from '../config/config.ts';
 import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
 import { finishRun, lockRunningRuns, startQueuedRuns, touchSchedulingDecision, type DagRunRow } from '../db/sql/dag-runs.ts';
@@ -408,6 +408,8 @@ export class Scheduler {
       expected,
     );
     if (!done) return;
+    // the dead process could not run its on_failure/on_retry callback or send its alert: the callback runner does
+    await requestTaskCallback(pool, dag, ti, done.state ?? '', reason);
     const file = path.join(config.str('logging', 'base_log_folder'), logRelativePath(ti));
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.appendFileSync(file, `[${new Date().toISOString()}] {scheduler} ERROR - ${reason} Marked ${done.state}.\n`);

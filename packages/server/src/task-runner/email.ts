@@ -117,7 +117,7 @@ export interface TaskAlert {
 }
 
 /** The alert of a failed try of workload `w` (up_for_retry when it will be retried). */
-export function tryAlert(w: Workload, maxTries: number, willRetry: boolean, error: unknown): TaskAlert {
+export function tryAlert(w: Pick<Workload, 'dag_id' | 'task_id' | 'run_id' | 'map_index' | 'try_number' | 'api_url'>, maxTries: number, willRetry: boolean, error: unknown): TaskAlert {
   const query = new URLSearchParams({ run_id: w.run_id, task_id: w.task_id, try: String(w.try_number) });
   if (w.map_index >= 0) query.set('map_index', String(w.map_index));
   return {
