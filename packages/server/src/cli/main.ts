@@ -20,6 +20,7 @@ import { registerTasksState } from './tasks-state.ts';
 import { registerUserCommands } from './users.ts';
 import { registerAuthCommands } from './auth.ts';
 import { registerPoolCommands } from './pools.ts';
+import { registerBackfillCommands } from './backfill.ts';
 import { remoteApi, seg, setApiUrl } from './api-client.ts';
 import { remoteRunId } from './tasks-state.ts';
 import { deleteDag, runningMessage } from '../api/public/dag-deletion.ts';
@@ -341,6 +342,7 @@ export function buildCli(): Command {
   registerVariableCommands(program, config);
   registerUserCommands(program, config);
   registerPoolCommands(program, config);
+  registerBackfillCommands(program, config);
   registerAuthCommands(program);
   registerConnectionCommands(program, config);
   registerRotateFernetKey(program, config);
