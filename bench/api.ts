@@ -25,7 +25,7 @@ const CONNECTIONS = size('API_CONNECTIONS', 10, 10);
 
 const { home, dags, cleanup } = freshHome();
 for (let i = 0; i < DAGS; i++) fs.writeFileSync(path.join(dags, `gen_${i}.ts`), generatedDagSource(i, 'v1'));
-const server = await spawnStandalone(home, { UPDRAFT__CORE__LOAD_EXAMPLES: 'false' });
+const server = await spawnStandalone(home, { UPDRAFT__CORE__LOAD_EXAMPLES: 'false', ...(process.env.API_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.API_SERVER_NODE_OPTIONS } : {}) });
 try {
   const authorization = `Bearer ${await server.token()}`;
   const target = `${server.url}/api/v2/dags?limit=100`;

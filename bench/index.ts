@@ -31,5 +31,6 @@ for (const name of chosen) {
   if (r.status !== 0) failed = true;
   console.log(`   (${name}: ${((performance.now() - t) / 1000).toFixed(0)} s${r.status !== 0 ? `, exited with ${r.status ?? r.signal}` : ''})`);
 }
-console.log(`\nall scenarios: ${((performance.now() - began) / 1000).toFixed(0)} s`);
+console.log(`\nall scenarios: ${((performance.now() - began) / 1000).toFixed(0)} s\n`);
+spawnSync(process.execPath, [path.join(here, 'summary.ts')], { stdio: 'inherit' }); // every latest result against the targets
 process.exit(failed ? 1 : 0);

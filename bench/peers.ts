@@ -195,6 +195,10 @@ function updraftResults(): { handoff_p50_ms?: number; wide_ti_per_second?: numbe
   const h = read('handoff');
   const w = read('throughput_wide');
   const m = read('throughput_many_linear');
+  // a ratio of different sizes would compare different workloads
+  if (w && w.task_instances !== WIDE) console.log(`  note: Updraft's wide result is of ${w.task_instances} tasks, the peers ran ${WIDE}`);
+  if (m && m.task_instances !== MANY * STEPS) console.log(`  note: Updraft's many_linear result is of ${m.task_instances} tasks, the peers ran ${MANY * STEPS}`);
+  if (h && h.runs !== RUNS) console.log(`  note: Updraft's handoff result is of ${h.runs} runs, the peers ran ${RUNS}`);
   return { handoff_p50_ms: h?.handoff_ms?.p50, wide_ti_per_second: w?.ti_per_second, many_linear_ti_per_second: m?.ti_per_second, at: [h, w, m].filter(Boolean).map((r) => r?.at as string) };
 }
 
