@@ -54,7 +54,7 @@ export class DagCallbackRunner {
   private listener: pg.PoolClient | null = null;
   private timer: NodeJS.Timeout | null = null;
   private active = 0;
-  private draining = false;
+  private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -87,6 +87,7 @@ export class DagCallbackRunner {
     }
     // a callback cut short stays claimed and is run again by the next runner
     for (const child of this.children) killGroup(child);
+    await this.draining;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -97,11 +98,12 @@ export class DagCallbackRunner {
       this.again = true;
       return;
     }
-    this.draining = true;
-    void this.drain()
-      .catch((err) => this.deps.log.error({ err }, 'looking for DAG callbacks failed'))
+    this.draining = this.drain()
+      .catch((err) => {
+        if (!this.stopped) this.deps.log.error({ err }, 'looking for callbacks failed');
+      })
       .finally(() => {
-        this.draining = false;
+        this.draining = null;
         if (this.again) {
           this.again = false;
           this.wake();
