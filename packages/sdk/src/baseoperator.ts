@@ -7,6 +7,7 @@ import type { Context } from './context.ts';
 import type { DAG, DefaultArgs } from './dag.ts';
 import { getCurrentDag, getCurrentGroup } from './dag-context.ts';
 import type { TaskGroup } from './task-group.ts';
+import type { Asset } from './assets.ts';
 import { expandSourceProblem, findMappingUpstreams, OperatorPartial, type ExpandInput } from './mapping.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './serialized.ts';
@@ -46,6 +47,9 @@ export interface BaseOperatorOptions {
   /** attach to this DAG instead of the one whose build callback is running */
   dag?: DAG | null;
   max_active_tis_per_dag?: number | null;
+  /** assets this task updates: a success records an asset event for each */
+  outlets?: Asset[] | null;
+  inlets?: Asset[] | null;
   /** the group the task belongs to (default: the group whose build is running); null: none */
   task_group?: TaskGroup | null;
 }
@@ -111,6 +115,8 @@ export abstract class BaseOperator {
   expand_input: ExpandInput | null = null;
   /** mapped tasks: at most this many of its task instances run at once in the whole DAG (all runs) */
   max_active_tis_per_dag: number | null;
+  outlets: Asset[];
+  inlets: Asset[];
   /** the task group it was created in, or null */
   task_group: TaskGroup | null;
   is_setup = false;
@@ -135,6 +141,8 @@ export abstract class BaseOperator {
     this.task_id = group && typeof options.task_id === 'string' ? group.childId(options.task_id) : options.task_id;
     this.task_group = group ?? null;
     this.max_active_tis_per_dag = args.max_active_tis_per_dag ?? null;
+    this.outlets = args.outlets ?? [];
+    this.inlets = args.inlets ?? [];
     this.owner = args.owner ?? 'airflow';
     this.retries = args.retries ?? 0;
     this.retry_delay = args.retry_delay ?? 300;

@@ -3,12 +3,13 @@
  * understands, plus the text shown in the UI. Cron is validated with croner in
  * strict 5-field mode, because that is what Airflow (croniter) accepts.
  */
+import { assetCondition, isAssetSchedule, type AssetLike } from './assets.ts';
 import { CronPattern } from 'croner';
 import { durationToSeconds, formatTimedelta, type Duration } from './duration.ts';
 import type { SerializedSchedule } from './serialized.ts';
 
 /** A cron expression, a preset such as "@daily", a duration, or null (manual only). */
-export type ScheduleArg = string | Duration | null;
+export type ScheduleArg = string | Duration | null | AssetLike | AssetLike[];
 
 /** Airflow's cron presets; @once and @continuous are not cron and handled apart. */
 export const CRON_PRESETS: Readonly<Record<string, string>> = {
@@ -28,6 +29,8 @@ export interface NormalizedSchedule {
 /** Throws a plain Error whose message is the user-facing reason. */
 export function normalizeSchedule(value: ScheduleArg | undefined): NormalizedSchedule {
   if (value === null || value === undefined) return { schedule: { kind: 'none' }, schedule_text: null };
+  if (isAssetSchedule(value)) return { schedule: { kind: 'assets', condition: assetCondition(value) }, schedule_text: 'Asset' };
+  if (Array.isArray(value)) throw new Error('invalid schedule: a list schedule must hold Assets');
 
   if (typeof value === 'string') {
     const text = value.trim();

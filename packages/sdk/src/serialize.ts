@@ -97,6 +97,7 @@ export function serializeTask(task: BaseOperator): SerializedTask {
     is_empty: task.is_empty,
     ...(task instanceof BaseSensorOperator ? { sensor_mode: task.mode } : {}),
     ...(task.task_group ? { task_group_id: task.task_group.group_id } : {}),
+    ...(task.outlets.length ? { outlets: task.outlets.map((a) => ({ uri: a.uri, name: a.name })) } : {}),
     ...(task.expand_input ? { is_mapped: true, expand_input: serializeExpandInput(task.expand_input) } : {}),
     ...(task.max_active_tis_per_dag != null ? { max_active_tis_per_dag: task.max_active_tis_per_dag } : {}),
     ...(task.is_setup ? { is_setup: true } : {}),

@@ -15,7 +15,12 @@ export type SerializedSchedule =
   | { kind: 'continuous' }
   /** presets are normalized to cron: @hourly → "0 * * * *", @quarterly → "0 0 1 *\/3 *" … */
   | { kind: 'cron'; expression: string }
-  | { kind: 'delta'; seconds: number };
+  | { kind: 'delta'; seconds: number }
+  /** runs when assets are updated (their events), not by time */
+  | { kind: 'assets'; condition: AssetCondition };
+
+/** An asset schedule: one asset, all of some (Airflow's &), any of some (|). */
+export type AssetCondition = { asset: { uri: string; name: string } } | { all: AssetCondition[] } | { any: AssetCondition[] };
 
 export type TriggerRule =
   | 'all_success'
@@ -90,6 +95,8 @@ export interface SerializedTask {
   is_teardown?: boolean;
   /** a teardown whose failure fails the run */
   on_failure_fail_dagrun?: boolean;
+  /** assets the task updates when it succeeds */
+  outlets?: { uri: string; name: string }[];
   /** sensors: "poke" | "reschedule"; deferrable sensors and operators say so */
   sensor_mode?: 'poke' | 'reschedule' | null;
 }

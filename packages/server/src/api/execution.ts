@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import { recordAssetEvent } from '../db/sql/assets.ts';
 import { getConnection } from '../db/sql/connections.ts';
 import { DagVersionCache } from '../db/sql/dag-version-cache.ts';
 import { getDagRun } from '../db/sql/dag-runs.ts';
@@ -156,8 +157,8 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
     if (body.state === 'up_for_reschedule') return reschedule(id, req.body as { reschedule_date?: unknown });
     if (body.state === 'deferred') return defer(id, req.body as Record<string, unknown>);
     if (!['success', 'failed', 'skipped'].includes(String(body.state))) throw badRequest('state must be success, failed, skipped, up_for_reschedule or deferred');
-    const found = await pool.query<{ dag_id: string; task_id: string; state: string | null; dag_version_id: number }>(
-      'SELECT ti.dag_id, ti.task_id, ti.state, r.dag_version_id FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.id = $1',
+    const found = await pool.query<{ dag_id: string; run_id: string; task_id: string; map_index: number; state: string | null; dag_version_id: number }>(
+      'SELECT ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.state, r.dag_version_id FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.id = $1',
       [id],
     );
     const ti = found.rows[0];
@@ -171,6 +172,13 @@ export function registerExecutionApi(app: FastifyInstance, deps: ExecutionDeps) 
       max_retry_delay_seconds: task?.max_retry_delay_seconds ?? null,
     });
     if (!done) throw conflict(`Task instance is not running (state: ${ti.state})`);
+    // a success updates the task's outlets: asset events, which may start asset-scheduled DAGs
+    if (done.state === 'success') {
+      for (const outlet of task?.outlets ?? []) {
+        const { queued } = await recordAssetEvent(pool, { ...outlet, source: { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, map_index: ti.map_index } });
+        for (const dagId of queued) await notifyScheduler(pool, dagId, 'run');
+      }
+    }
 
     await changed(ti.dag_id);
     return { state: done.state };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Config } from '../config/config.ts';
+import { syncDagAssets } from '../db/sql/assets.ts';
 import {
   clearImportError,
   deactivateDagsOfMissingFiles,
@@ -168,6 +169,7 @@ export class DagProcessor {
           timetableDescription: describeSchedule(timetableOf(dag)),
         });
         await refreshNextDagrun(client, dag);
+        await syncDagAssets(client, dag);
       }
       await deactivateMissingDags(client, file, result.dags.map((d) => d.dag_id));
       await saveDagCode(client, file, source);

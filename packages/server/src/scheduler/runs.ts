@@ -16,7 +16,7 @@ export function timetableOf(dag: SerializedDag): TimetableInput {
   return { schedule: dag.schedule, timezone: dag.timezone, start_date: dag.start_date, end_date: dag.end_date, catchup: dag.catchup };
 }
 
-function taskInstancesFor(dag: SerializedDag) {
+export function taskInstancesFor(dag: SerializedDag) {
   const weights = effectiveWeights(dag);
   return dag.tasks.map((t) => ({
     task_id: t.task_id,

@@ -34,6 +34,7 @@ import type { Logger } from '../util/logger.ts';
 import { decideRun } from './decide.ts';
 import { expandTaskInstances, mappedLength } from './mapping.ts';
 import { createScheduledRuns } from './runs.ts';
+import { createAssetTriggeredRuns } from './asset-runs.ts';
 import { advanceBackfills } from './backfill.ts';
 
 /** running runs examined per pass; more wait for the next pass, least recently examined first */
@@ -170,6 +171,7 @@ export class Scheduler {
     }
     if (!this.deps.onlyRun) {
       if (timeWork) await createScheduledRuns(pool);
+      if (timeWork || this.runsMayStart) await createAssetTriggeredRuns(pool);
       if (timeWork || this.runsMayStart) await advanceBackfills(pool);
       if (timeWork || this.runsMayStart) {
         this.runsMayStart = false;

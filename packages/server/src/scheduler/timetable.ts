@@ -142,7 +142,8 @@ function nextContinuousRun(start: Date, end: Date | null, last: DataInterval | n
 /** The next automated run after the last automated one, or null when there is none (Airflow's next_dagrun_info). */
 export function nextRunInfo(t: TimetableInput, last: DataInterval | null, now: Date): RunInfo | null {
   const schedule = t.schedule;
-  if (schedule.kind === 'none') return null;
+  // asset-scheduled DAGs run on asset events, never by time
+  if (schedule.kind === 'none' || schedule.kind === 'assets') return null;
   const start = parseInstant(t.start_date, 'start_date');
   const end = parseInstant(t.end_date, 'end_date');
   // Without a start_date nothing is scheduled (validateTimetable reports it);
@@ -191,6 +192,8 @@ export function describeSchedule(t: TimetableInput): string {
   switch (schedule.kind) {
     case 'none':
       return 'Never (manual only)';
+    case 'assets':
+      return 'When its assets are updated';
     case 'once':
       return 'Once';
     case 'continuous':
@@ -227,6 +230,7 @@ export function validateTimetable(t: TimetableInput): string | null {
     case 'none':
     case 'once':
     case 'continuous':
+    case 'assets':
       break;
     case 'cron':
       expression = schedule.expression;
