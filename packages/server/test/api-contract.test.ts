@@ -358,6 +358,8 @@ test('taskInstances by map index (-1 for unmapped): note, dry run, tries, depend
   assert.equal((await api.expect(200, 'GET', `${run()}/taskInstances/echo/-1/tries/1`)).try_number, 1);
   await api.expect(200, 'GET', `${run()}/taskInstances/echo/-1/dependencies`);
   assert.deepEqual(await api.expect(200, 'GET', `${run()}/taskInstances/echo/links`), { extra_links: {}, total_entries: 0 });
+  assert.match((await api.expect(400, 'GET', `${run()}/taskInstances/echo/externalLogUrl/1`)).detail, /does not support external logs/);
+  await api.expect(404, 'GET', `${run()}/taskInstances/nope/externalLogUrl/1`);
   await api.expect(404, 'GET', `${run()}/taskInstances/nope/links`);
   await api.expect(404, 'GET', `${run()}/taskInstances/echo/5/dependencies`);
   await api.expect(422, 'PATCH', `${run()}/taskInstances/echo/-1`, { note: 'x', colour: 'red' });

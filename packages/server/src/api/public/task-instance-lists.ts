@@ -10,7 +10,7 @@ import { getDagRun } from '../../db/sql/dag-runs.ts';
 import { getDagVersion } from '../../db/sql/dags.ts';
 import type { TaskInstanceRow, TiState } from '../../db/sql/task-instances.ts';
 import { countUpstream, evaluateTriggerRule } from '../../scheduler/trigger-rules.ts';
-import { notFound, unprocessable } from '../errors.ts';
+import { badRequest, notFound, unprocessable } from '../errors.ts';
 import { taskInstanceResponse, VERSION_JOIN, VERSION_SELECT, type VersionColumns } from '../serializers.ts';
 import { intParam, stringList, Where } from './filters.ts';
 import { orderBy, paging } from './pagination.ts';
@@ -182,6 +182,13 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
     const p = req.params as { dag_id: string; run_id: string; task_id: string };
     await loadTi(p, mapIndexOf((req.query as { map_index?: unknown }).map_index));
     return { extra_links: {}, total_entries: 0 };
+  });
+
+  // task logs are files the api-server serves itself (…/logs/{try_number}); no external log service is wired in
+  app.get('/api/v2/dags/:dag_id/dagRuns/:run_id/taskInstances/:task_id/externalLogUrl/:try_number', async (req) => {
+    const p = req.params as { dag_id: string; run_id: string; task_id: string };
+    await loadTi(p, mapIndexOf((req.query as { map_index?: unknown }).map_index));
+    throw badRequest('Task log handler does not support external logs: read the log from …/logs/{try_number}');
   });
 
   for (const suffix of ['', '/:map_index'] as const) {
