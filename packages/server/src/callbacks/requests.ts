@@ -122,6 +122,15 @@ export async function abandonStaleCallbackRequests(db: Queryable, staleSeconds: 
   return r.rows;
 }
 
+/** Settled requests older than `days` go: the outcome is in the logs, and the table must not grow forever. */
+export async function purgeSettledCallbackRequests(db: Queryable, days: number): Promise<number> {
+  const r = await db.query(
+    `DELETE FROM callback_request WHERE state IN ('success', 'failed') AND finished_at < now() - make_interval(days => $1)`,
+    [days],
+  );
+  return r.rowCount ?? 0;
+}
+
 export async function listCallbackRequests(db: Queryable, dagId: string, runId: string): Promise<CallbackRequestRow[]> {
   const r = await db.query<CallbackRequestRow>('SELECT * FROM callback_request WHERE dag_id = $1 AND run_id = $2 ORDER BY id', [dagId, runId]);
   return r.rows;

@@ -21,13 +21,23 @@ import type { Logger } from '../util/logger.ts';
 import { logRelativePath } from '../executors/workload.ts';
 import type { CallbackOutcome } from './callback-process.ts';
 import type { CallbackJob } from './dag-callback-context.ts';
-import { abandonStaleCallbackRequests, CALLBACK_CHANNEL, type CallbackRequestRow, claimCallbackRequest, finishCallbackRequest } from './requests.ts';
+import {
+  abandonStaleCallbackRequests,
+  CALLBACK_CHANNEL,
+  type CallbackRequestRow,
+  claimCallbackRequest,
+  finishCallbackRequest,
+  purgeSettledCallbackRequests,
+} from './requests.ts';
 
 const PROCESS_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'callback-process.ts');
 /** a request whose process was lost (runner killed) is retried this many times in all */
 const MAX_ATTEMPTS = 3;
 /** backstop when a notification is missed (another database session, a reconnect) */
 const POLL_MS = 2_000;
+/** settled requests are kept this long (days), looked at once an hour */
+const KEEP_DAYS = 30;
+const PURGE_EVERY_MS = 3_600_000;
 
 export interface CallbackRunnerDeps {
   pool: pg.Pool;
@@ -54,6 +64,7 @@ export class DagCallbackRunner {
   private listener: pg.PoolClient | null = null;
   private timer: NodeJS.Timeout | null = null;
   private active = 0;
+  private lastPurge = 0;
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -114,6 +125,10 @@ export class DagCallbackRunner {
   private async drain() {
     const { pool, log } = this.deps;
     const stale = this.timeoutSeconds + 30;
+    if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
+      this.lastPurge = Date.now();
+      await purgeSettledCallbackRequests(pool, KEEP_DAYS);
+    }
     for (const gone of await abandonStaleCallbackRequests(pool, stale, MAX_ATTEMPTS)) {
       log.error({ dag_id: gone.dag_id, run_id: gone.run_id, callback: gone.callback }, gone.error ?? 'DAG callback abandoned');
     }
