@@ -95,6 +95,11 @@ before(async () => {
        new PythonOperator({ task_id: 'quiet', email_on_failure: false, python_callable: () => { throw new Error('nobody hears this'); } });
        new PythonOperator({ task_id: 'no_list', email: null, python_callable: () => { throw new Error('no list'); } });
      });
+     new DAG({ dag_id: 'email_dag_callback', schedule: null, start_date: '2024-01-01',
+               on_failure_callback: (ctx) => send_email(['owner@example.com'], 'DAG ' + ctx.dag.dag_id + ' failed: ' + ctx.run_id,
+                 '<p>reason ' + ctx.reason + ', task ' + ctx.task_instance.task_id + '</p>') }, () => {
+       new PythonOperator({ task_id: 'breaks', python_callable: () => { throw new Error('broken'); } });
+     });
      new DAG({ dag_id: 'email_killed', schedule: null, start_date: '2024-01-01' }, () => {
        new PythonOperator({ task_id: 'dies', email: 'oncall@example.com', python_callable: () => { process.kill(process.pid, 'SIGKILL'); } });
      });
@@ -106,7 +111,7 @@ before(async () => {
        } });
      });`,
   );
-  for (const id of ['email_alerts', 'email_send', 'email_killed']) {
+  for (const id of ['email_alerts', 'email_send', 'email_killed', 'email_dag_callback']) {
     await s.waitForDag(id);
     await s.api('PATCH', `/api/v2/dags/${id}`, { is_paused: false });
   }
@@ -157,6 +162,15 @@ describe('email', () => {
     const rendered = await s.api('GET', `/api/v2/dags/email_send/dagRuns/${encodeURIComponent(runId)}/taskInstances/report`);
     assert.equal(rendered.status, 200);
     assert.equal(rendered.body.rendered_fields.subject, `Report for ${runId}`);
+  });
+
+  test('a DAG on_failure_callback can send email with send_email', async () => {
+    const runId = await s.trigger('email_dag_callback');
+    assert.equal(await s.waitForRun('email_dag_callback', runId), 'failed');
+    await waitFor(() => inbox.some((m) => m.subject === `DAG email_dag_callback failed: ${runId}`), 20_000, 'the email of the DAG callback');
+    const mail = inbox.find((m) => m.subject === `DAG email_dag_callback failed: ${runId}`);
+    assert.deepEqual(mail?.to, ['owner@example.com']);
+    assert.match(mail?.body ?? '', /reason task_failure, task breaks/);
   });
 
   test('a try whose process died gets its failure alert from the callback runner', async () => {
