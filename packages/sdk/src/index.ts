@@ -12,6 +12,7 @@ export {
   type TaskCallback,
 } from './baseoperator.ts';
 export { chain, crossDownstream } from './chain.ts';
+export { CronDataIntervalTimetable, CronTriggerTimetable, EventsTimetable, type EventsTimetableOptions, type CronTimetableOptions } from './timetables.ts';
 export { Asset, Dataset, AssetAll, AssetAny, assetsIn, conditionMet, type AssetLike, type AssetOptions } from './assets.ts';
 export { OperatorPartial, mappedKwargs, elementsOf, type ExpandInput, type ExpandSource } from './mapping.ts';
 export { TaskGroup, taskGroup, taskGroup as task_group, isTaskGroup, type TaskGroupOptions, type TaskGroupFunction } from './task-group.ts';

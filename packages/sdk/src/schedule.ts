@@ -4,12 +4,13 @@
  * strict 5-field mode, because that is what Airflow (croniter) accepts.
  */
 import { assetCondition, isAssetSchedule, type AssetLike } from './assets.ts';
+import { isTimetable, timetableSchedule, type TimetableObject } from './timetables.ts';
 import { CronPattern } from 'croner';
 import { durationToSeconds, formatTimedelta, type Duration } from './duration.ts';
 import type { SerializedSchedule } from './serialized.ts';
 
 /** A cron expression, a preset such as "@daily", a duration, or null (manual only). */
-export type ScheduleArg = string | Duration | null | AssetLike | AssetLike[];
+export type ScheduleArg = string | Duration | null | AssetLike | AssetLike[] | TimetableObject;
 
 /** Airflow's cron presets; @once and @continuous are not cron and handled apart. */
 export const CRON_PRESETS: Readonly<Record<string, string>> = {
@@ -30,6 +31,15 @@ export interface NormalizedSchedule {
 export function normalizeSchedule(value: ScheduleArg | undefined): NormalizedSchedule {
   if (value === null || value === undefined) return { schedule: { kind: 'none' }, schedule_text: null };
   if (isAssetSchedule(value)) return { schedule: { kind: 'assets', condition: assetCondition(value) }, schedule_text: 'Asset' };
+  if (isTimetable(value)) {
+    const schedule = timetableSchedule(value);
+    if (schedule.kind === 'cron') {
+      const reason = cronProblem(schedule.expression.trim().split(/\s+/).join(' '));
+      if (reason) throw new Error(`invalid schedule '${schedule.expression}': ${reason}`);
+      return { schedule, schedule_text: `${value.constructor.name}(${JSON.stringify(schedule.expression)})` };
+    }
+    return { schedule, schedule_text: 'EventsTimetable' };
+  }
   if (Array.isArray(value)) throw new Error('invalid schedule: a list schedule must hold Assets');
 
   if (typeof value === 'string') {

@@ -14,7 +14,16 @@ export type SerializedSchedule =
   | { kind: 'once' }
   | { kind: 'continuous' }
   /** presets are normalized to cron: @hourly → "0 * * * *", @quarterly → "0 0 1 *\/3 *" … */
-  | { kind: 'cron'; expression: string }
+  | {
+      kind: 'cron';
+      expression: string;
+      /** CronTriggerTimetable: a run at each tick (data interval of interval_seconds before it); absent: data intervals between ticks */
+      trigger?: { interval_seconds: number };
+      /** the timetable's own zone; absent: the DAG's */
+      timezone?: string;
+    }
+  /** EventsTimetable: runs at these moments */
+  | { kind: 'events'; dates: string[]; restrict_to_events: boolean; description: string | null }
   | { kind: 'delta'; seconds: number }
   /** runs when assets are updated (their events), not by time */
   | { kind: 'assets'; condition: AssetCondition };

@@ -105,6 +105,49 @@ function nextCronRun(
   return finish ? intervalRun(begin, finish) : null;
 }
 
+/**
+ * CronTriggerTimetable: a run at each tick, logical date = the tick, data
+ * interval = `intervalSeconds` before it. Without catchup the first run is
+ * the latest tick not after now (Airflow's rule).
+ */
+function nextCronTriggerRun(
+  ticks: CronTicks,
+  intervalSeconds: number,
+  start: Date,
+  end: Date | null,
+  catchup: boolean,
+  last: DataInterval | null,
+  now: Date,
+): RunInfo | null {
+  let at = ticks.atOrAfter(start);
+  if (at === null) return null;
+  if (!catchup) {
+    const latest = ticks.atOrBefore(now);
+    if (latest) at = laterOf(latest, at);
+  }
+  if (last !== null) {
+    const next = ticks.after(last.end);
+    if (!next) return null;
+    at = laterOf(next, at);
+  }
+  if (afterEndDate(at, end)) return null;
+  return { logical_date: at, data_interval: { start: new Date(at.getTime() - intervalSeconds * 1000), end: at }, run_after: at };
+}
+
+/** EventsTimetable: the next listed moment after the last run (without catchup, not before the latest past one). */
+function nextEventRun(dates: Date[], start: Date, end: Date | null, catchup: boolean, last: DataInterval | null, now: Date): RunInfo | null {
+  let candidates = dates.filter((d) => d.getTime() >= start.getTime());
+  if (!catchup) {
+    const past = candidates.filter((d) => d.getTime() <= now.getTime());
+    const latestPast = past[past.length - 1];
+    if (latestPast) candidates = candidates.filter((d) => d.getTime() >= latestPast.getTime());
+  }
+  if (last !== null) candidates = candidates.filter((d) => d.getTime() > last.end.getTime());
+  const at = candidates[0];
+  if (!at || afterEndDate(at, end)) return null;
+  return exactRun(at);
+}
+
 function nextDeltaRun(
   seconds: number,
   start: Date,
@@ -156,8 +199,13 @@ export function nextRunInfo(t: TimetableInput, last: DataInterval | null, now: D
       return exactRun(start);
     case 'continuous':
       return nextContinuousRun(start, end, last, now);
-    case 'cron':
-      return nextCronRun(cronTicks(schedule.expression, t.timezone), start, end, t.catchup, last, now);
+    case 'cron': {
+      const ticks = cronTicks(schedule.expression, schedule.timezone ?? t.timezone);
+      if (schedule.trigger) return nextCronTriggerRun(ticks, schedule.trigger.interval_seconds, start, end, t.catchup, last, now);
+      return nextCronRun(ticks, start, end, t.catchup, last, now);
+    }
+    case 'events':
+      return nextEventRun(schedule.dates.map((d) => new Date(d)), start, end, t.catchup, last, now);
     case 'delta':
       return nextDeltaRun(schedule.seconds, start, end, t.catchup, last, now);
     default:
@@ -168,10 +216,13 @@ export function nextRunInfo(t: TimetableInput, last: DataInterval | null, now: D
 /** Data interval for a manually triggered run at `logicalDate` (Airflow's infer_manual_data_interval). */
 export function manualDataInterval(t: TimetableInput, logicalDate: Date): DataInterval {
   const schedule = t.schedule;
+  if (schedule.kind === 'cron' && schedule.trigger) {
+    return { start: new Date(logicalDate.getTime() - schedule.trigger.interval_seconds * 1000), end: logicalDate };
+  }
   if (schedule.kind === 'cron') {
     // The last complete interval: triggered at 01:00 on the 25th, a @daily DAG
     // covers the 24th, just as its scheduled run at midnight would have.
-    const ticks = cronTicks(schedule.expression, t.timezone);
+    const ticks = cronTicks(schedule.expression, schedule.timezone ?? t.timezone);
     const end = ticks.atOrBefore(logicalDate);
     const start = end && ticks.before(end);
     if (end && start) return { start, end };
@@ -194,6 +245,8 @@ export function describeSchedule(t: TimetableInput): string {
       return 'Never (manual only)';
     case 'assets':
       return 'When its assets are updated';
+    case 'events':
+      return schedule.description ?? `At ${schedule.dates.length} listed time${schedule.dates.length === 1 ? '' : 's'}`;
     case 'once':
       return 'Once';
     case 'continuous':
@@ -231,6 +284,9 @@ export function validateTimetable(t: TimetableInput): string | null {
     case 'once':
     case 'continuous':
     case 'assets':
+      break;
+    case 'events':
+      if (schedule.dates.some((d) => Number.isNaN(new Date(d).getTime()))) return 'EventsTimetable has a date that is not a date';
       break;
     case 'cron':
       expression = schedule.expression;
