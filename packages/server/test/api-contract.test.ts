@@ -375,6 +375,9 @@ test('xcomEntries: create and update by hand', async () => {
   assert.deepEqual((await api.expect(200, 'GET', `${run()}/taskInstances/echo/xcomEntries/manual`)).value, [1, 2]);
   await api.expect(404, 'PATCH', `${run()}/taskInstances/echo/xcomEntries/absent`, { value: 1 });
   await api.expect(422, 'PATCH', `${run()}/taskInstances/echo/xcomEntries/manual`, { value: 1, key: 'other' });
+  await api.expect(204, 'DELETE', `${run()}/taskInstances/echo/xcomEntries/manual`);
+  await api.expect(404, 'GET', `${run()}/taskInstances/echo/xcomEntries/manual`);
+  await api.expect(404, 'DELETE', `${run()}/taskInstances/echo/xcomEntries/manual`);
 });
 
 test('importErrors one by one, jobs, plugins, providers', async () => {

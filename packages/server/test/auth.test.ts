@@ -70,6 +70,7 @@ const NEEDS: Record<string, 'Viewer' | 'User' | 'Op' | 'Admin'> = {
   unpause_backfill: 'User',
   cancel_backfill: 'User',
   update_xcom_entry: 'User',
+  delete_xcom_entry: 'User',
   post_variable: 'Op',
   patch_variable: 'Op',
   delete_variable: 'Op',

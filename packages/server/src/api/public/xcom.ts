@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { logEvent } from '../../db/sql/event-log.ts';
-import { getXCom, listXComEntries, setXCom, xcomValue, type XComEntryRow } from '../../db/sql/xcom.ts';
+import { deleteXCom, getXCom, listXComEntries, setXCom, xcomValue, type XComEntryRow } from '../../db/sql/xcom.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
 import { badRequest, notFound, unprocessable } from '../errors.ts';
 import { boolParam, paging } from './pagination.ts';
@@ -127,5 +127,15 @@ export function registerXComRoutes(app: FastifyInstance, deps: { pool: pg.Pool; 
     const updated = await write(p, p.xcom_key, body.map_index, body.value);
     await logEvent(pool, { event: 'update_xcom_entry', owner: req.user?.sub ?? null, dag_id: p.dag_id, run_id: p.dag_run_id, task_id: p.task_id, extra: { key: p.xcom_key, map_index: body.map_index } });
     return updated;
+  });
+
+  app.delete(`${BASE}/:xcom_key`, async (req, reply) => {
+    const p = req.params as { dag_id: string; dag_run_id: string; task_id: string; xcom_key: string };
+    const mapIndex = mapIndexParam((req.query as Record<string, unknown>).map_index) ?? -1;
+    const gone = await deleteXCom(pool, { dag_id: p.dag_id, run_id: p.dag_run_id, task_id: p.task_id, map_index: mapIndex }, p.xcom_key);
+    if (!gone) throw notFound(`The XCom with key: \`${p.xcom_key}\` with mentioned task instance doesn't exist.`);
+    if (gone.value_ref) await storage.remove([gone.value_ref]);
+    await logEvent(pool, { event: 'delete_xcom_entry', owner: req.user?.sub ?? null, dag_id: p.dag_id, run_id: p.dag_run_id, task_id: p.task_id, extra: { key: p.xcom_key, map_index: mapIndex } });
+    reply.code(204);
   });
 }

@@ -138,3 +138,12 @@ export async function listDagXComsAt(db: Queryable, dagId: string, logicalDate: 
   );
   return r.rows;
 }
+
+/** Deletes one XCom; returns whether it existed and the offloaded object to remove, if any. */
+export async function deleteXCom(db: Queryable, ti: TaskInstanceKey, key: string): Promise<{ value_ref: string | null } | null> {
+  const r = await db.query<{ value_ref: string | null }>(
+    'DELETE FROM xcom WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 AND key = $5 RETURNING value_ref',
+    [ti.dag_id, ti.run_id, ti.task_id, ti.map_index, key],
+  );
+  return r.rows[0] ?? null;
+}
