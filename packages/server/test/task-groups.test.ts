@@ -122,6 +122,14 @@ describe('setup and teardown', () => {
     assert.deepEqual(await tiStates(s.db, 'st_setup_fails', runId), { create: 'failed', work: 'upstream_failed', remove: 'upstream_failed' });
   });
 
+  test('clearing work clears its setup and teardown too (dry run lists them)', async () => {
+    const runId = await s.trigger('st_teardown_fails');
+    await s.waitForRun('st_teardown_fails', runId, 30_000);
+    const dry = await s.api('POST', '/api/v2/dags/st_teardown_fails/clearTaskInstances', { dry_run: true, task_ids: ['work'], dag_run_id: runId, only_failed: false });
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    assert.deepEqual(dry.body.task_instances.map((t: { task_id: string }) => t.task_id).sort(), ['create', 'remove', 'work']);
+  });
+
   test('@setup and @teardown TaskFlow tasks', async () => {
     const dag = await serialized('st_decorated');
     const byId = Object.fromEntries(dag.tasks.map((t: { task_id: string }) => [t.task_id, t]));

@@ -56,6 +56,23 @@ function relatives(dag: SerializedDag, start: string[], up: boolean, down: boole
   return found;
 }
 
+/**
+ * Airflow clears a task's setups (upstream of it) and their teardowns with
+ * it: work must not run again without the resources they provide.
+ */
+function withSetupsAndTeardowns(dag: SerializedDag, ids: Set<string>): Set<string> {
+  const byId = new Map(dag.tasks.map((t) => [t.task_id, t]));
+  if (!dag.tasks.some((t) => t.is_setup)) return ids;
+  const result = new Set(ids);
+  for (const id of relatives(dag, [...ids], true, false)) {
+    const setup = byId.get(id);
+    if (!setup?.is_setup) continue;
+    result.add(id);
+    for (const down of setup.downstream_task_ids) if (byId.get(down)?.is_teardown) result.add(down);
+  }
+  return result;
+}
+
 /** The task instances a request names, without changing anything (what dry_run returns). */
 export async function tisToClear(db: Queryable, req: ClearRequest): Promise<ClearedTi[]> {
   const dag = await db.query('SELECT 1 FROM dag WHERE dag_id = $1', [req.dag_id]);
@@ -91,7 +108,7 @@ export async function tisToClear(db: Queryable, req: ClearRequest): Promise<Clea
     const wanted = req.task_ids?.length ? req.task_ids : version.tasks.map((t) => t.task_id);
     const unknown = wanted.filter((id) => !version.tasks.some((t) => t.task_id === id));
     if (unknown.length && req.dag_run_id) throw new BadRequestError(`Task(s) ${unknown.map((u) => `'${u}'`).join(', ')} not found in DAG '${req.dag_id}'`);
-    const ids = [...relatives(version, wanted.filter((id) => !unknown.includes(id)), !!req.include_upstream, !!req.include_downstream)];
+    const ids = [...withSetupsAndTeardowns(version, relatives(version, wanted.filter((id) => !unknown.includes(id)), !!req.include_upstream, !!req.include_downstream))];
     const tis = await db.query<TaskInstanceRow>(
       `SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[])
          AND ($4::text[] IS NULL OR state = ANY($4::text[]))
