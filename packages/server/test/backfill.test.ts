@@ -310,6 +310,16 @@ describe('backfills through the REST API and the CLI', () => {
     await s?.close();
   });
 
+  /** The CLI against the in-process api-server: spawned asynchronously, since a synchronous spawn would block the server it calls. */
+  const remoteCli = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, UPDRAFT_HOME: s.config.home, UPDRAFT_API_URL: s.url, UPDRAFT_API_TOKEN: s.token }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (d) => (stdout += d));
+      child.stderr?.on('data', (d) => (stderr += d));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
   const cli = (args: string[], env: Record<string, string> = {}) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, UPDRAFT_HOME: s.config.home, UPDRAFT_API_URL: '', ...env }, encoding: 'utf8', timeout: 60_000 });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -455,5 +465,19 @@ describe('backfills through the REST API and the CLI', () => {
     const cancelled = cli(['backfill', 'cancel', String(id2), '-o', 'json']);
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.ok(JSON.parse(cancelled.stdout)[0].completed_at);
+
+    // the same through the REST API (--api-url): create without waiting, list, pause, cancel
+    const made = await remoteCli(['backfill', 'create', '--dag-id', 'bf_cli', '--from-date', '2024-07-01', '--to-date', '2024-07-10', '--dag-run-conf', '{"who": "remote"}', '--no-wait', '-o', 'json']);
+    assert.equal(made.code, 0, made.stderr);
+    const [created] = JSON.parse(made.stdout);
+    assert.deepEqual(created.dag_run_conf, { who: 'remote' });
+    assert.equal(created.progress.total, 10);
+    const listed = await remoteCli(['backfill', 'list', '--dag-id', 'bf_cli', '-o', 'json']);
+    assert.deepEqual(JSON.parse(listed.stdout).map((b: { id: number }) => b.id), [id, id2, created.id]);
+    assert.equal(JSON.parse((await remoteCli(['backfill', 'pause', String(created.id), '-o', 'json'])).stdout)[0].is_paused, true);
+    const again = await remoteCli(['backfill', 'create', '--dag-id', 'bf_cli', '--from-date', '2024-08-01', '--to-date', '2024-08-02']);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /Another backfill is running for dag bf_cli \(HTTP 409\)/);
+    assert.ok(JSON.parse((await remoteCli(['backfill', 'cancel', String(created.id), '-o', 'json'])).stdout)[0].completed_at);
   });
 });

@@ -58,15 +58,17 @@ interface CreateOptions {
   runBackwards?: boolean;
   dryRun?: boolean;
   conf?: string;
+  dagRunConf?: string;
   wait: boolean;
   output: OutputFormat;
 }
 
 function parseRequest(o: CreateOptions): BackfillRequest {
   let conf: unknown = {};
-  if (o.conf !== undefined) {
+  const confText = o.conf ?? o.dagRunConf;
+  if (confText !== undefined) {
     try {
-      conf = JSON.parse(o.conf);
+      conf = JSON.parse(confText);
     } catch (err) {
       throw new CliError(`--conf is not valid JSON: ${(err as Error).message}`);
     }
@@ -224,6 +226,7 @@ export function registerBackfillCommands(program: Command, config: () => Config)
     .option('--run-backwards', 'newest date first (refused for DAGs with depends_on_past)')
     .option('--dry-run', 'list the logical dates that would be run, store nothing')
     .option('-c, --conf <json>', 'JSON object passed to every run as dag_run.conf')
+    .option('--dag-run-conf <json>', "same as --conf (Airflow's name for it)")
     .option('--no-wait', 'return once the backfill is stored, without following it')
     .addOption(outputOption())
     .action((o: CreateOptions) => createCommand(config, o));
