@@ -236,6 +236,25 @@ describe('backfills in the scheduler', () => {
     await createBackfill(t.db.pool, { dag_id: 'pausing', from_date: midnight(10), to_date: midnight(9) });
   });
 
+  test('a date whose backfill run id is taken by a run at another date is skipped, and the others still run', async () => {
+    await daily('taken');
+    const executor = new ManualExecutor();
+    const s = scheduler(executor);
+    const takenId = `backfill__${iso(midnight(4)).slice(0, 19)}+00:00`;
+    await triggerDagRun(t.db.pool, { dag_id: 'taken', run_id: takenId, logical_date: midnight(20), triggered_by: 'cli' });
+    const b = await createBackfill(t.db.pool, { dag_id: 'taken', from_date: midnight(5), to_date: midnight(3), max_active_runs: 3 });
+    await passes(s);
+    const dates = (await t.db.pool.query('SELECT logical_date, state, exception_reason FROM backfill_dag_run WHERE backfill_id = $1 ORDER BY sort_ordinal', [b.id])).rows;
+    assert.deepEqual(dates.map((d) => [iso(d.logical_date), d.state, d.exception_reason]), [
+      [iso(midnight(5)), 'created', null],
+      [iso(midnight(4)), 'skipped', 'already exists'],
+      [iso(midnight(3)), 'created', null],
+    ]);
+    await executor.finish(t, 'success');
+    await passes(s);
+    assert.ok((await backfillRow(b.id)).completed_at);
+  });
+
   test('refusals change nothing: unknown DAG, from after to, future dates, no schedule, depends_on_past, a second active backfill, bad params', async () => {
     await daily('refusals');
     await daily('past', {}, true);

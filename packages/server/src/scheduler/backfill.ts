@@ -42,6 +42,7 @@ import { inTransaction, type Queryable } from '../db/sql/queryable.ts';
 import { notifyScheduler } from '../db/sql/task-instances.ts';
 import { effectiveWeights } from './priority.ts';
 import { BadRequestError, makeRunId, NotFoundError, paramsProblem, timetableOf, validateConf } from './runs.ts';
+import type { Logger } from '../util/logger.ts';
 import { nextRunInfo, type RunInfo } from './timetable.ts';
 
 /** A request that cannot be a backfill as given (the API's 422). */
@@ -265,9 +266,12 @@ async function startDate(client: pg.PoolClient, b: BackfillRow, date: PendingBac
     return 'started';
   } catch (err) {
     await client.query('ROLLBACK TO SAVEPOINT backfill_run');
-    // another run took the date meanwhile: the next pass decides about that run
-    if (err instanceof RunConflictError) return 'wait';
-    throw err;
+    if (!(err instanceof RunConflictError)) throw err;
+    // another run took the date meanwhile (committed, since the insert waited for it): decide about that run;
+    // none at this date means the run id itself is taken, by a run at another date, and this date is left alone
+    if (await lockRunAt(client, b.dag_id, date.logical_date)) return startDate(client, b, date);
+    await markBackfillDate(client, date.id, 'skipped', null, 'already exists');
+    return 'skipped';
   }
 }
 
@@ -303,10 +307,18 @@ async function advanceBackfill(client: pg.PoolClient, id: number): Promise<numbe
  * The scheduler's step for backfills: every active one advanced in its own
  * transaction. With none active it costs one indexed query.
  */
-export async function advanceBackfills(pool: pg.Pool): Promise<number> {
+export async function advanceBackfills(pool: pg.Pool, log?: Logger): Promise<number> {
   const ids = await activeBackfillIds(pool);
   let started = 0;
-  for (const id of ids) started += await inTransaction(pool, (client) => advanceBackfill(client, id));
+  for (const id of ids) {
+    try {
+      started += await inTransaction(pool, (client) => advanceBackfill(client, id));
+    } catch (err) {
+      // one broken backfill must not stop the scheduler's pass (nor the other backfills); it is tried again next pass
+      if (!log) throw err;
+      log.error({ err, backfill_id: id }, 'advancing a backfill failed');
+    }
+  }
   return started;
 }
 

@@ -172,7 +172,7 @@ export class Scheduler {
     if (!this.deps.onlyRun) {
       if (timeWork) await createScheduledRuns(pool);
       if (timeWork || this.runsMayStart) await createAssetTriggeredRuns(pool);
-      if (timeWork || this.runsMayStart) await advanceBackfills(pool);
+      if (timeWork || this.runsMayStart) await advanceBackfills(pool, this.deps.log);
       if (timeWork || this.runsMayStart) {
         this.runsMayStart = false;
         await startQueuedRuns(pool);
@@ -439,6 +439,10 @@ export class Scheduler {
           ? `was killed by ${exit.signal}`
           : `exited with code ${exit.code}`;
       await this.failTry(ti, `Task process (try ${ti.try_number}) ${how} without reporting a state.`, ['running', 'queued']);
+    } else if (ti && exit.code === 3 && (ti.state === 'success' || ti.state === 'failed')) {
+      // marked success or failed while it ran: that state's callback runs all the same (Airflow's rule), with no alert email
+      const run = await this.deps.pool.query<{ dag_version_id: number }>('SELECT dag_version_id FROM dag_run WHERE dag_id = $1 AND run_id = $2', [ti.dag_id, ti.run_id]);
+      if (run.rows[0]) await requestTaskCallback(this.deps.pool, await this.version(run.rows[0].dag_version_id), ti, ti.state, `task marked as ${ti.state} externally`, false);
     }
   }
 }
