@@ -96,19 +96,34 @@ export function startLayoutWorker(): Worker {
  * graph (same tasks, edges and folded groups) was laid out before, else from the worker.
  * Switching tabs or reloading the page then draws a large DAG without laying it out again.
  */
-const memory = new Map<string, ElkNode>();
-export async function layoutCached(graph: ElkNode): Promise<ElkNode> {
+const memory = new Map<string, Promise<ElkNode>>();
+export function layoutCached(graph: ElkNode): Promise<ElkNode> {
   const key = `updraft.layout.${hash(JSON.stringify(graph))}`;
-  const known = memory.get(key) ?? readStored(key);
-  if (known) return known;
-  const layout = await layoutInWorker(graph);
-  memory.set(key, layout);
+  let layout = memory.get(key);
+  if (!layout) {
+    // one layout per graph even when asked twice at once (prefetch and the Graph itself)
+    const stored = readStored(key);
+    layout = stored ? Promise.resolve(stored) : layoutInWorker(graph).then((l) => (store(key, l), l));
+    layout.catch(() => memory.delete(key));
+    memory.set(key, layout);
+  }
+  return layout;
+}
+
+function store(key: string, layout: ElkNode) {
   try {
     sessionStorage.setItem(key, JSON.stringify(layout));
   } catch {
     // storage full or unavailable: the memory copy still serves this page
   }
-  return layout;
+}
+
+/**
+ * Lays out a DAG's graph (all groups unfolded, as the Graph opens) in the background, so
+ * that opening the Graph tab finds it ready. The DAG page calls it while showing another tab.
+ */
+export function prefetchLayout(tree: DagTree): void {
+  void layoutCached(buildLayoutInput(tree, new Set()).graph).catch(() => undefined);
 }
 
 function readStored(key: string): ElkNode | null {

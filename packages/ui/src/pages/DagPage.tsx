@@ -10,7 +10,8 @@ import { Gantt } from '../components/Gantt.tsx';
 import { CodeView } from '../components/CodeView.tsx';
 import { DagDetails } from '../components/DagDetails.tsx';
 import { RunsTable } from '../components/RunsTable.tsx';
-import { startLayoutWorker } from '../components/graph-layout.ts';
+import { prefetchLayout, startLayoutWorker } from '../components/graph-layout.ts';
+import { DagTree } from '../dag-tree.ts';
 import { TaskPanel } from '../components/TaskPanel.tsx';
 import { RunPanel } from '../components/RunPanel.tsx';
 import { useApi } from '../hooks.ts';
@@ -38,8 +39,14 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
   const grid = useApi<GridData>(`/ui/dags/${enc(dagId)}/grid?limit=${runCount}`, { pollMs: gridActive ? 2000 : 15_000 });
   const active = !!grid.data?.runs.some((r) => ACTIVE_STATES.has(r.state));
   if (active !== gridActive && grid.data) setGridActive(active);
-  // the Graph's layout worker loads ELK in the background while the page fetches its data
+  // the Graph's layout worker loads ELK in the background while the page fetches its data,
+  // then lays out the DAG the Grid shows, so the Graph tab opens without waiting for it
   useEffect(() => void startLayoutWorker(), []);
+  const gridTasks = grid.data?.tasks;
+  const gridGroups = grid.data?.task_groups;
+  useEffect(() => {
+    if (tab !== 'graph' && gridTasks) prefetchLayout(new DagTree(gridTasks, gridGroups));
+  }, [tab, gridTasks, gridGroups]);
   const [triggering, setTriggering] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const runs = grid.data?.runs ?? [];
