@@ -215,12 +215,14 @@ describe('S3 and the aws connection (moto_server)', { skip }, () => {
     const [classpath, kwargs] = trigger!.serialize();
     assert.equal(classpath, '@updraft/provider-aws#S3KeyTrigger');
     const rebuilt = new S3KeyTrigger(kwargs as never);
-    setTimeout(() => void hook.load_string('now', 'later.txt', 'landing'), 200);
+    // awaited below: the upload must not outlive the test (and the emulator) under load
+    const upload = new Promise((resolve) => setTimeout(resolve, 200)).then(() => hook.load_string('now', 'later.txt', 'landing'));
     for await (const event of rebuilt.run()) {
       assert.deepEqual(event.payload, { status: 'success', message: 'Success criteria met. Exiting.' });
       deferred.execute_complete(ctx, event.payload);
       break;
     }
+    await upload;
     assert.throws(() => deferred.execute_complete(ctx, { status: 'error', message: 'boom' }), /boom/);
     assert.equal(fnmatch('files/', 'files/'), true);
   });
