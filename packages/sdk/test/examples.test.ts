@@ -26,12 +26,22 @@ function graph(dag: SerializedDag): Record<string, string[]> {
 }
 
 describe('example DAGs', () => {
-  it('every file defines exactly one valid DAG named after the file', async () => {
+  // Airflow's originals of these files define several DAGs, under these ids
+  const SEVERAL: Record<string, string[]> = {
+    'example_assets.ts': [
+      'asset_produces_1', 'asset_produces_2', 'asset_consumes_1', 'asset_consumes_1_and_2', 'asset_consumes_1_never_scheduled',
+      'asset_consumes_unknown_never_scheduled', 'consume_1_and_2_with_asset_expressions', 'consume_1_or_2_with_asset_expressions',
+      'consume_1_or_both_2_and_3_with_asset_expressions',
+    ],
+    'example_dynamic_task_mapping.ts': ['example_dynamic_task_mapping', 'example_task_mapping_second_order'],
+  };
+
+  it('every file defines valid DAGs: the one named after the file, or the ones its Airflow original has', async () => {
     const files = readdirSync(dagsDir).filter((file) => file.endsWith('.ts'));
-    assert.ok(files.length >= 5);
+    assert.ok(files.length >= 15);
     for (const file of files) {
       const dags = await load(file);
-      assert.deepEqual(dags.map((dag) => dag.dag_id), [path.basename(file, '.ts')]);
+      assert.deepEqual(dags.map((dag) => dag.dag_id), SEVERAL[file] ?? [path.basename(file, '.ts')], file);
     }
   });
 
