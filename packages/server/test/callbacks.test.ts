@@ -98,12 +98,18 @@ before(async () => {
        new PythonOperator({ task_id: 'broken_callback', python_callable: () => 1,
          on_success_callback: [() => { throw new Error('callback broke'); }, taskContext('success_after_broken')] });
      });
+     // marked by hand while they run: the callback of the new state runs anyway
+     new DAG({ dag_id: 'marked_task', schedule: null, start_date: '2024-01-01', default_args: all }, () => {
+       // waits a minute unless the try is stopped (ctx.signal)
+       const wait = (ctx) => new Promise((r) => { const t = setTimeout(r, 60_000); ctx.signal.addEventListener('abort', () => { clearTimeout(t); r(); }); });
+       for (const id of ['to_fail', 'to_succeed']) new PythonOperator({ task_id: id, python_callable: wait });
+     });
      // a try whose process dies cannot run its own callbacks: the callback runner runs them
      new DAG({ dag_id: 'killed_task', schedule: null, start_date: '2024-01-01', default_args: all }, () => {
        new PythonOperator({ task_id: 'suicide', retries: 1, retry_delay: 0, python_callable: () => { process.kill(process.pid, 'SIGKILL'); } });
      });`,
   );
-  for (const id of ['cb_success', 'cb_failure', 'cb_timeout', 'cb_throws', 'cb_hangs', 'task_callbacks', 'killed_task']) {
+  for (const id of ['cb_success', 'cb_failure', 'cb_timeout', 'cb_throws', 'cb_hangs', 'task_callbacks', 'killed_task', 'marked_task']) {
     await s.waitForDag(id);
     await s.api('PATCH', `/api/v2/dags/${id}`, { is_paused: false });
   }
@@ -281,5 +287,21 @@ describe('task callbacks', () => {
     ]);
     const log = fs.readFileSync(path.join(s.config.str('logging', 'base_log_folder'), `dag_id=killed_task/run_id=${runId}/task_id=suicide/attempt=2.log`), 'utf8');
     assert.match(log, /running its on_failure_callback here/);
+  });
+
+  test('a try marked failed or success while it runs gets the callback of that state', async () => {
+    const runId = await s.trigger('marked_task');
+    await waitFor(async () => Object.values(await tiStates(s.db, 'marked_task', runId)).every((st) => st === 'running'), 20_000, 'both tasks to run');
+    await waitFor(() => records('task_callbacks').filter((c) => c.run_id === runId && c.kind === 'execute').length === 2, 10_000, 'both tries to start');
+    const url = `/api/v2/dags/marked_task/dagRuns/${encodeURIComponent(runId)}/taskInstances`;
+    assert.equal((await s.api('PATCH', `${url}/to_fail`, { new_state: 'failed' })).status, 200);
+    assert.equal((await s.api('PATCH', `${url}/to_succeed`, { new_state: 'success' })).status, 200);
+    assert.equal(await s.waitForRun('marked_task', runId), 'failed');
+    await waitFor(() => records('task_callbacks').filter((c) => c.run_id === runId && c.kind !== 'execute').length >= 2, 30_000, 'the callbacks of the marked tries');
+    const calls = records('task_callbacks').filter((c) => c.run_id === runId && c.kind !== 'execute');
+    assert.deepEqual(calls.map((c) => `${c.task_id}:${c.kind}:${c.exception}`).sort(), [
+      'to_fail:failure:task marked as failed externally',
+      'to_succeed:success:null',
+    ]);
   });
 });

@@ -68,8 +68,8 @@ async function runDagCallbacks(dag: DAG, job: CallbackJob, runtime: TaskRuntime,
   return callEach(callbacks, buildDagCallbackContext(dag, job, log, runtime), job.callback, taskLog);
 }
 
-/** What the task process would have done at the end of the try, had it lived. */
-async function runTaskFailureHandling(dag: DAG, job: CallbackJob, runtime: TaskRuntime, taskLog: TaskLog): Promise<string[]> {
+/** What the task process would have done at the end of the try, had it been able to. */
+async function runTaskCallbacks(dag: DAG, job: CallbackJob, runtime: TaskRuntime, taskLog: TaskLog): Promise<string[]> {
   const ti = job.ti;
   if (!ti) throw new Error('a task callback request names no task instance');
   const task = dag.getTask(ti.task_id);
@@ -84,14 +84,11 @@ async function runTaskFailureHandling(dag: DAG, job: CallbackJob, runtime: TaskR
   };
   const context = buildContext(dag, task, w, start, runtime, new AbortController().signal);
   const exception = new AirflowException(job.reason);
-  context.exception = exception;
+  if (job.callback !== 'on_success_callback') context.exception = exception;
   const callbacks = callbacksOf(task, job.callback);
   log.info(`The try's process could not finish it (${job.reason}); running its ${job.callback} here: ${callbacks.length} callback(s)`);
   const errors = await callEach(callbacks, context, job.callback, taskLog);
-  const retry = job.callback === 'on_retry_callback';
-  if (retry ? task.email_on_retry : task.email_on_failure) {
-    await sendTaskAlert(tryAlert(w, ti.max_tries, retry, exception), task.email, taskLog.logger('email'));
-  }
+  if (job.send_alert) await sendTaskAlert(tryAlert(w, ti.max_tries, job.callback === 'on_retry_callback', exception), task.email, taskLog.logger('email'));
   return errors;
 }
 
@@ -102,7 +99,7 @@ async function runJob(job: CallbackJob, taskLog: TaskLog): Promise<CallbackOutco
     setTaskRuntime(runtime);
     const dag = (await importDagFile(job.dag_file)).find((d) => d.dag_id === dag_id);
     if (!dag) throw new Error(`DAG '${dag_id}' is not defined in ${job.dag_file} any more`);
-    const errors = job.kind === 'dag' ? await runDagCallbacks(dag, job, runtime, taskLog) : await runTaskFailureHandling(dag, job, runtime, taskLog);
+    const errors = job.kind === 'dag' ? await runDagCallbacks(dag, job, runtime, taskLog) : await runTaskCallbacks(dag, job, runtime, taskLog);
     if (errors.length) return { ok: false, error: errors.join('\n') };
     taskLog.write('callback', 'INFO', `${job.callback} done`);
     return { ok: true, error: null };

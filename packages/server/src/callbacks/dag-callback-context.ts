@@ -19,6 +19,8 @@ export interface CallbackJob {
   callback: 'on_success_callback' | 'on_failure_callback' | 'on_retry_callback';
   /** dag: a DagCallbackReason; task: why the try failed */
   reason: string;
+  /** task: send the email_on_failure / email_on_retry alert too */
+  send_alert: boolean;
   dag_run_conf_overrides_params: boolean;
   /** Variables, Connections and XCom reads go through the Execution API with this token (never the database) */
   execution: { api_url: string; token: string };

@@ -25,6 +25,7 @@ export interface CallbackRequestRow {
   ti_task_id: string | null;
   ti_map_index: number | null;
   ti_try_number: number | null;
+  send_alert: boolean;
   state: 'pending' | 'running' | 'success' | 'failed';
   attempts: number;
   started_at: Date | null;
@@ -57,10 +58,12 @@ export async function requestDagCallback(client: pg.PoolClient, dag: SerializedD
 }
 
 /**
- * A try the scheduler failed (its process died, was killed or went silent)
- * never ran its on_failure_callback / on_retry_callback nor sent its alert
- * email: queues that work for the callback runner, if the task has any.
- * `state`: what the try became.
+ * A try whose own process could not end it never ran the callback of its end
+ * state (nor sent its alert email): the scheduler failed it because the
+ * process died, was killed or went silent, or someone marked it success or
+ * failed while it ran. Queues that work for the callback runner, if the task
+ * has any. `state`: what the try became; `alert`: send email_on_failure /
+ * email_on_retry too (not for a try marked by hand, as in Airflow).
  */
 export async function requestTaskCallback(
   db: Queryable,
@@ -68,16 +71,19 @@ export async function requestTaskCallback(
   ti: { dag_id: string; run_id: string; task_id: string; map_index: number; try_number: number },
   state: string,
   reason: string,
+  alert = true,
 ): Promise<void> {
   const task = dag.tasks.find((t) => t.task_id === ti.task_id);
-  if (!task || (state !== 'failed' && state !== 'up_for_retry')) return;
-  const retry = state === 'up_for_retry';
-  const emails = task.email.length > 0 && (retry ? task.email_on_retry : task.email_on_failure);
-  if (!emails && !(retry ? task.has_on_retry_callback : task.has_on_failure_callback)) return;
+  const callbacks: Record<string, CallbackRequestRow['callback']> = { success: 'on_success_callback', failed: 'on_failure_callback', up_for_retry: 'on_retry_callback' };
+  const callback = callbacks[state];
+  if (!task || !callback) return;
+  const has = { on_success_callback: task.has_on_success_callback, on_failure_callback: task.has_on_failure_callback, on_retry_callback: task.has_on_retry_callback }[callback];
+  const emails = alert && task.email.length > 0 && (callback === 'on_retry_callback' ? task.email_on_retry : callback === 'on_failure_callback' && task.email_on_failure);
+  if (!emails && !has) return;
   await db.query(
-    `INSERT INTO callback_request (kind, dag_id, run_id, fileloc, callback, reason, ti_task_id, ti_map_index, ti_try_number)
-     VALUES ('task', $1, $2, $3, $4, $5, $6, $7, $8)`,
-    [ti.dag_id, ti.run_id, dag.fileloc, retry ? 'on_retry_callback' : 'on_failure_callback', reason, ti.task_id, ti.map_index, ti.try_number],
+    `INSERT INTO callback_request (kind, dag_id, run_id, fileloc, callback, reason, ti_task_id, ti_map_index, ti_try_number, send_alert)
+     VALUES ('task', $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [ti.dag_id, ti.run_id, dag.fileloc, callback, reason, ti.task_id, ti.map_index, ti.try_number, emails],
   );
   await db.query(`SELECT pg_notify('${CALLBACK_CHANNEL}', '')`);
 }

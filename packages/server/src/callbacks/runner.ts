@@ -192,6 +192,7 @@ export class DagCallbackRunner {
       log_path: logPath,
       callback: request.callback,
       reason: request.reason,
+      send_alert: request.send_alert,
       dag_run_conf_overrides_params: config.bool('core', 'dag_run_conf_overrides_params'),
       execution: { api_url: execution.apiUrl, token },
       dag_run: {

@@ -4,7 +4,8 @@
 -- "callback ran" loses nothing. kind 'task': a try the scheduler failed because
 -- its process died or went silent, which could not run its own
 -- on_failure_callback / on_retry_callback or send its alert email (Airflow's
--- TaskCallbackRequest for zombies). A callback runner (beside the DAG
+-- TaskCallbackRequest for zombies), or a try stopped because someone marked it
+-- success or failed (Airflow then runs the callback of that state). A callback runner (beside the DAG
 -- processor) claims rows, runs them in a child process that imports the DAG
 -- file, and records the outcome. Airflow keeps the same queue in its
 -- callback_request table.
@@ -25,6 +26,8 @@ CREATE TABLE callback_request (
   ti_map_index    integer,
   -- kind task: the try that failed
   ti_try_number   integer,
+  -- kind task: also send the email_on_failure / email_on_retry alert (not for a try marked by hand)
+  send_alert      boolean NOT NULL DEFAULT true,
   state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'success', 'failed')),
   -- a runner that died mid-callback leaves 'running': after a while another claims it again, a few times at most
   attempts        integer NOT NULL DEFAULT 0,
