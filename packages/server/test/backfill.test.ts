@@ -459,6 +459,7 @@ describe('backfills through the REST API and the CLI', () => {
     child.stderr?.on('data', (d) => (progress += d));
     child.stdout?.on('data', (d) => (progress += d));
     await waitFor(() => /1\/4 runs done/.test(progress), 60_000, `the CLI to show one run done (so far: ${progress})`);
+    assert.match(progress, /Backfill \d+ of bf_cli, 2024-05-01T00:00:00.000Z to 2024-05-04T00:00:00.000Z: 4 run\(s\), at most 1 at once\. The scheduler runs it: Ctrl-C only stops watching/);
     assert.match(progress, /\[-{30}\] 0\/4 runs done/);
     assert.match(progress, /\[#{8}-{22}\] 1\/4 runs done/);
     child.kill('SIGKILL');

@@ -141,9 +141,17 @@ async function follow(id: number, source: ProgressSource, output: OutputFormat):
   };
   process.once('SIGINT', onInterrupt);
   let shown = '';
+  let first = true;
   try {
     for (;;) {
       const state = await source();
+      if (first && output === 'table') {
+        const { backfill: b, progress: p } = state;
+        process.stderr.write(
+          `Backfill ${b.id} of ${b.dag_id}, ${b.from_date} to ${b.to_date}: ${p.total} run(s), at most ${b.max_active_runs} at once${p.skipped ? `; ${p.skipped} date(s) keep their existing run` : ''}. The scheduler runs it: Ctrl-C only stops watching.\n`,
+        );
+        first = false;
+      }
       const line = progressLine(state.progress);
       if (line !== shown && output === 'table') {
         process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
