@@ -24,13 +24,13 @@ function records(name: string): Record<string, any>[] {
   return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
-/** Waits until the run's DAG callback request is settled; returns it. */
+/** Waits until the callback requests of the run are settled; returns them. */
 async function settledCallback(dagId: string, runId: string) {
   let rows: Awaited<ReturnType<typeof listCallbackRequests>> = [];
   await waitFor(async () => {
     rows = await listCallbackRequests(s.db.pool, dagId, runId);
     return rows.length > 0 && rows.every((r) => r.state === 'success' || r.state === 'failed');
-  }, 30_000, `the DAG callback of ${dagId}/${runId}`);
+  }, 30_000, `the callback requests of ${dagId}/${runId}`);
   return rows;
 }
 
@@ -280,13 +280,13 @@ describe('task callbacks', () => {
     assert.equal(failure.try_number, 2);
     assert.match(retry.exception, /Task process \(try 1\) was killed by SIGKILL without reporting a state/);
     assert.match(failure.exception, /Task process \(try 2\) was killed by SIGKILL/);
-    const requests = await listCallbackRequests(s.db.pool, 'killed_task', runId);
+    const requests = await settledCallback('killed_task', runId);
     assert.deepEqual(requests.map((r) => [r.kind, r.callback, r.ti_try_number, r.state]), [
       ['task', 'on_retry_callback', 1, 'success'],
       ['task', 'on_failure_callback', 2, 'success'],
     ]);
     const log = fs.readFileSync(path.join(s.config.str('logging', 'base_log_folder'), `dag_id=killed_task/run_id=${runId}/task_id=suicide/attempt=2.log`), 'utf8');
-    assert.match(log, /running its on_failure_callback here/);
+    assert.match(log, /Running on_failure_callback of try 2 in the callback runner \(Task process \(try 2\) was killed by SIGKILL/);
   });
 
   test('a try marked failed or success while it runs gets the callback of that state', async () => {

@@ -86,7 +86,7 @@ async function runTaskCallbacks(dag: DAG, job: CallbackJob, runtime: TaskRuntime
   const exception = new AirflowException(job.reason);
   if (job.callback !== 'on_success_callback') context.exception = exception;
   const callbacks = callbacksOf(task, job.callback);
-  log.info(`The try's process could not finish it (${job.reason}); running its ${job.callback} here: ${callbacks.length} callback(s)`);
+  log.info(`Running ${job.callback} of try ${ti.try_number} in the callback runner (${job.reason}): ${callbacks.length} callback(s)`);
   const errors = await callEach(callbacks, context, job.callback, taskLog);
   if (job.send_alert) await sendTaskAlert(tryAlert(w, ti.max_tries, job.callback === 'on_retry_callback', exception), task.email, taskLog.logger('email'));
   return errors;

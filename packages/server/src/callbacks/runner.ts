@@ -130,14 +130,14 @@ export class DagCallbackRunner {
       await purgeSettledCallbackRequests(pool, KEEP_DAYS);
     }
     for (const gone of await abandonStaleCallbackRequests(pool, stale, MAX_ATTEMPTS)) {
-      log.error({ dag_id: gone.dag_id, run_id: gone.run_id, callback: gone.callback }, gone.error ?? 'DAG callback abandoned');
+      log.error({ dag_id: gone.dag_id, run_id: gone.run_id, task_id: gone.ti_task_id ?? undefined, callback: gone.callback }, gone.error ?? 'callback abandoned');
     }
     while (!this.stopped && this.active < (this.deps.concurrency ?? 2)) {
       const request = await claimCallbackRequest(pool, stale, MAX_ATTEMPTS);
       if (!request) return;
       this.active++;
       const work = this.run(request)
-        .catch((err) => log.error({ err, dag_id: request.dag_id, run_id: request.run_id }, 'DAG callback could not be run'))
+        .catch((err) => log.error({ err, dag_id: request.dag_id, run_id: request.run_id }, 'callback could not be run'))
         .finally(() => {
           this.active--;
           this.inFlight.delete(work);
@@ -150,7 +150,7 @@ export class DagCallbackRunner {
   private async run(request: CallbackRequestRow) {
     const { pool, config, log } = this.deps;
     const where = { kind: request.kind, dag_id: request.dag_id, run_id: request.run_id, task_id: request.ti_task_id ?? undefined, callback: request.callback, reason: request.reason };
-    // a DAG callback has its own log; a try's failure handling goes on in the try's log
+    // a DAG callback has its own log; a try's callbacks go on in the try's log
     const logPath =
       request.kind === 'task'
         ? path.join(config.str('logging', 'base_log_folder'), logRelativePath({ dag_id: request.dag_id, run_id: request.run_id, task_id: request.ti_task_id ?? '', map_index: request.ti_map_index ?? -1, try_number: request.ti_try_number ?? 0 }))
