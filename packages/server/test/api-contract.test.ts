@@ -432,8 +432,50 @@ test('DELETE a DAG removes it with its runs; PATCH /dags pauses by pattern', asy
   assert.equal(audit.rowCount, 1);
 });
 
+test('assets: list, get, events (from a task and by hand), queued events of a DAG', async () => {
+  s.writeDag(
+    'contract_assets.ts',
+    `import { DAG, Asset, BashOperator } from '@updraft/sdk';
+     const orders = new Asset('s3://warehouse/orders');
+     new DAG({ dag_id: 'contract_producer', schedule: null, start_date: '2024-01-01' }, () => {
+       new BashOperator({ task_id: 'write', bash_command: 'true', outlets: [orders] });
+     });
+     new DAG({ dag_id: 'contract_consumer', schedule: [orders], start_date: '2024-01-01', is_paused_upon_creation: true }, () => {
+       new BashOperator({ task_id: 'read', bash_command: 'true' });
+     });`,
+  );
+  await s.waitForDag('contract_producer');
+  await s.waitForDag('contract_consumer');
+  const list = await api.expect(200, 'GET', '/api/v2/assets?uri_pattern=warehouse');
+  assert.equal(list.total_entries, 1);
+  const asset = list.assets[0];
+  assert.deepEqual(asset.scheduled_dags.map((d: { dag_id: string }) => d.dag_id), ['contract_consumer']);
+  assert.deepEqual(asset.producing_tasks.map((t: { task_id: string }) => t.task_id), ['write']);
+  await api.expect(200, 'GET', `/api/v2/assets?dag_ids=contract_consumer&order_by=-name`);
+  assert.equal((await api.expect(200, 'GET', `/api/v2/assets/${asset.id}`)).uri, 's3://warehouse/orders');
+  await api.expect(404, 'GET', '/api/v2/assets/987654');
+
+  const produced = await s.trigger('contract_producer');
+  assert.equal(await s.waitForRun('contract_producer', produced), 'success');
+  const fromTask = await api.expect(200, 'GET', `/api/v2/assets/events?asset_id=${asset.id}&source_dag_id=contract_producer`);
+  assert.equal(fromTask.total_entries, 1);
+  assert.equal(fromTask.asset_events[0].source_task_id, 'write');
+  const byHand = await api.expect(200, 'POST', '/api/v2/assets/events', { asset_id: asset.id, extra: { rows: 12 } });
+  assert.equal(byHand.extra.rows, 12);
+  await api.expect(404, 'POST', '/api/v2/assets/events', { asset_id: 987654 });
+  const events = await api.expect(200, 'GET', '/api/v2/assets/events?order_by=-timestamp&limit=1');
+  assert.equal(events.asset_events[0].id, byHand.id);
+  // the consumer is paused: its update waits in the queue
+  const queued = await api.expect(200, 'GET', '/api/v2/dags/contract_consumer/assets/queuedEvents');
+  assert.equal(queued.total_entries, 1);
+  assert.equal(queued.queued_events[0].asset_id, asset.id);
+  await api.expect(204, 'DELETE', '/api/v2/dags/contract_consumer/assets/queuedEvents');
+  await api.expect(404, 'DELETE', '/api/v2/dags/contract_consumer/assets/queuedEvents');
+  assert.equal((await api.expect(200, 'GET', '/api/v2/dags/contract_consumer/assets/queuedEvents')).total_entries, 0);
+});
+
 test('an operation the spec has but Updraft does not implement answers 404', async () => {
-  const r = await api.call('GET', '/api/v2/assets');
+  const r = await api.call('GET', '/api/v2/assets/aliases');
   assert.equal(r.status, 404);
 });
 

@@ -10,6 +10,7 @@ import { registerLoginRoutes } from '../auth.ts';
 import { registerValidationErrorShape } from '../errors.ts';
 import { registerHttpPolicy } from '../http-policy.ts';
 import { registerOpenApi } from '../openapi.ts';
+import { registerAssetRoutes } from './assets.ts';
 import { registerComponentRoutes } from './components.ts';
 import { registerConfigRoutes } from './config.ts';
 import { registerDagMetadataRoutes } from './dag-metadata.ts';
@@ -33,5 +34,6 @@ export function registerPublicApi(app: FastifyInstance, deps: ApiDeps, storage: 
   registerTaskInstanceListRoutes(app, deps.pool);
   registerComponentRoutes(app, deps.pool);
   registerUserRoutes(app, deps.pool);
+  registerAssetRoutes(app, { pool: deps.pool, onRunCreated: deps.onRunCreated });
   registerOpenApi(app);
 }
