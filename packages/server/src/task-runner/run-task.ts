@@ -203,10 +203,16 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
       failed_no_retry: 'on_failure_callback',
     }[outcome as 'success' | 'skipped' | 'failed' | 'failed_no_retry'];
     if (failure !== undefined) context.exception = failure;
-    await runCallbacks(task, callback, context, log);
-    // email_on_failure / email_on_retry, after the callbacks as in Airflow; an SMTP problem is logged, never fatal
-    if (failure !== undefined && (willRetry ? task.email_on_retry : task.email_on_failure)) {
-      await sendTaskAlert(tryAlert(w, start.max_tries, willRetry, failure), task.email, taskLog.logger('email'));
+    // still alive while slow callbacks or the SMTP server take their time: not a zombie to the scheduler
+    const alive = setInterval(() => client.heartbeat(w.ti_id).catch(() => undefined), w.heartbeat_seconds * 1000);
+    try {
+      await runCallbacks(task, callback, context, log);
+      // email_on_failure / email_on_retry, after the callbacks as in Airflow; an SMTP problem is logged, never fatal
+      if (failure !== undefined && (willRetry ? task.email_on_retry : task.email_on_failure)) {
+        await sendTaskAlert(tryAlert(w, start.max_tries, willRetry, failure), task.email, taskLog.logger('email'));
+      }
+    } finally {
+      clearInterval(alive);
     }
   }
   try {
