@@ -13,6 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../server/src/config/config.ts';
 import { getVariable } from '../../server/src/db/sql/variables.ts';
 import { SecretCipher } from '../../server/src/security/encryption.ts';
+import { jwtSecret } from '../../server/src/security/secret.ts';
+import { signToken } from '../../server/src/security/tokens.ts';
 import { ADMIN_PASSWORD, startStandalone, waitFor, type TestStandalone } from '../../server/test/helpers.ts';
 import { chromiumMissing, launch, openPage, screenshot, signIn } from './browser.ts';
 
@@ -229,8 +231,14 @@ test("a running task's log is tailed live, then ends", { skip }, async () => {
 });
 
 test('Mark failed lists the affected task instances (dry run) before changing anything', { skip }, async () => {
-  await page.goto(`${s.url}/dags/ui_demo/grid?run_id=${encodeURIComponent(runId)}&task_id=transform`);
+  // from the Grid with the keyboard: extract's cell, arrow down to transform's, Enter opens its panel
+  await page.goto(`${s.url}/dags/ui_demo/grid?run_id=${encodeURIComponent(runId)}`);
+  await page.locator(`[data-task-id=extract] .cell[aria-label="extract · ${runId}: success"]`).focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
   const panel = page.getByRole('complementary', { name: 'Task instance transform' });
+  await panel.waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('task_id'), 'transform');
   await panel.getByRole('button', { name: 'Mark failed' }).click();
   const dialog = page.getByRole('dialog', { name: 'Mark failed: transform' });
   await dialog.getByLabel('Downstream').check();
@@ -440,11 +448,19 @@ test('delete a DAG from the list after confirming: its runs go with it', { skip 
 });
 
 test('an expired session returns to the login page with a message; logout too', { skip }, async () => {
-  await page.evaluate("localStorage.setItem('updraft.token', 'expired.token.value')");
+  // (set from a page of the same origin where the app does not run: a polling app would meet the
+  // bad token first and end the session before the page under test loads)
+  await page.goto(`${s.url}/api/v2/version`);
+  // a token the server signed, valid for 3 more seconds: the app returns to the login page when it
+  // expires, and later requests with it are refused (401)
+  const shortLived = await signToken(jwtSecret(s.config), { kind: 'user', sub: 'admin', role: 'Admin' }, 3);
+  await page.evaluate(`localStorage.setItem('updraft.token', ${JSON.stringify(shortLived)})`);
   await refusedOnPurpose(401, async () => {
     await page.goto(`${s.url}/dags`);
-    await page.getByRole('status').filter({ hasText: 'session has expired' }).waitFor();
+    await page.locator('table.dag-table').waitFor();
+    await page.getByRole('status').filter({ hasText: 'session has expired' }).waitFor({ timeout: 10_000 });
   });
+  assert.equal((await fetch(`${s.url}/api/v2/dags`, { headers: { authorization: `Bearer ${shortLived}` } })).status, 401);
   await signIn(page, s.url, ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('status').filter({ hasText: 'logged out' }).waitFor();

@@ -3,7 +3,7 @@
  * per task instance. Only the rows in view are rendered, so 1,000 tasks × 25
  * runs draw as quickly as 30; task groups fold; mapped tasks show their count.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { enc } from '../api.ts';
 import { DagTree, groupLabel, summaryState, type TaskGroup, type TaskNode } from '../dag-tree.ts';
 import { navigate, withQuery } from '../router.tsx';
@@ -80,6 +80,23 @@ export function Grid({ data, runId, taskId }: { data: GridData; runId: string | 
     });
   const select = (run: string, task: string | null) => navigate(withQuery({ run_id: run, task_id: task, try: null, map_index: null }, `/dags/${enc(data.dag_id)}/grid`));
 
+  // arrow keys move between cells (rows above and below are rendered: the overscan keeps them in the DOM)
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const cell = (e.target as HTMLElement).closest('.cell');
+    if (!cell || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
+    const row = cell.closest('.grid-row')!;
+    const col = [...cell.parentElement!.children].indexOf(cell);
+    let next: Element | null | undefined;
+    if (e.key === 'ArrowLeft') next = cell.previousElementSibling;
+    else if (e.key === 'ArrowRight') next = cell.nextElementSibling;
+    else next = (e.key === 'ArrowUp' ? row.previousElementSibling : row.nextElementSibling)?.querySelectorAll('.cell')[col];
+    if (next instanceof HTMLElement) {
+      e.preventDefault();
+      next.focus();
+      next.scrollIntoView({ block: 'nearest' });
+    }
+  };
+
   if (!data.runs.length && !data.tasks.length) return <p className="muted">This DAG has no tasks yet.</p>;
   return (
     <div className="grid" style={{ ['--runs' as string]: Math.max(1, data.runs.length) }}>
@@ -108,7 +125,7 @@ export function Grid({ data, runId, taskId }: { data: GridData; runId: string | 
           ))}
         </div>
       </div>
-      <div className="grid-scroll" ref={scroller} onScroll={(e) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })} role="grid" aria-label="Task instances by run" aria-rowcount={rows.length}>
+      <div className="grid-scroll" ref={scroller} onScroll={(e) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })} role="grid" aria-label="Task instances by run" aria-rowcount={rows.length} onKeyDown={onKeyDown}>
         <div style={{ height: rows.length * ROW_HEIGHT, position: 'relative' }}>
           <div style={{ transform: `translateY(${first * ROW_HEIGHT}px)` }}>
             {rows.slice(first, last).map((row, k) => {
