@@ -40,8 +40,7 @@ import { createDagRun, RunConflictError } from '../db/sql/dag-runs.ts';
 import { getDag, getDagVersion } from '../db/sql/dags.ts';
 import { inTransaction, type Queryable } from '../db/sql/queryable.ts';
 import { notifyScheduler } from '../db/sql/task-instances.ts';
-import { effectiveWeights } from './priority.ts';
-import { BadRequestError, makeRunId, NotFoundError, paramsProblem, timetableOf, validateConf } from './runs.ts';
+import { BadRequestError, makeRunId, NotFoundError, paramsProblem, taskInstancesFor, timetableOf, validateConf } from './runs.ts';
 import type { Logger } from '../util/logger.ts';
 import { nextRunInfo, type RunInfo } from './timetable.ts';
 
@@ -210,20 +209,6 @@ export async function cancelBackfill(pool: pg.Pool, id: number): Promise<Backfil
   return row;
 }
 
-/** The task instances a new run of this DAG version gets (as a manual or scheduled run does). */
-function newTaskInstances(dag: SerializedDag) {
-  const weights = effectiveWeights(dag);
-  return dag.tasks.map((t) => ({
-    task_id: t.task_id,
-    operator: t.operator,
-    pool: t.pool,
-    pool_slots: t.pool_slots,
-    queue: t.queue,
-    priority_weight: weights.get(t.task_id) ?? t.priority_weight,
-    max_tries: t.retries,
-  }));
-}
-
 type DateOutcome = 'started' | 'skipped' | 'wait';
 
 /** Starts one date of a backfill: its existing run again, or a new run. */
@@ -258,7 +243,7 @@ async function startDate(client: pg.PoolClient, b: BackfillRow, date: PendingBac
       conf: b.dag_run_conf ?? {},
       triggered_by: 'backfill',
       dag_version_id: dagRow.latest_version_id,
-      tasks: newTaskInstances(dag),
+      tasks: taskInstancesFor(dag),
     });
     await client.query('RELEASE SAVEPOINT backfill_run');
     await startRunForBackfill(client, run.id, b.id);

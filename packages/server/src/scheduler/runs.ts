@@ -134,7 +134,7 @@ export async function createScheduledRuns(pool: pg.Pool, now = new Date()): Prom
   return inTransaction(pool, async (client) => {
     const due = await client.query<{ dag_id: string; latest_version_id: number; max_active_runs: number; active: number }>(
       `SELECT d.dag_id, d.latest_version_id, d.max_active_runs,
-              (SELECT count(*) FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state IN ('queued', 'running')) AS active
+              (SELECT count(*) FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state IN ('queued', 'running') AND r.backfill_id IS NULL) AS active
        FROM dag d
        WHERE d.is_active AND NOT d.is_paused AND d.next_dagrun_create_after <= $1 AND d.latest_version_id IS NOT NULL
        FOR UPDATE OF d SKIP LOCKED`,

@@ -116,19 +116,22 @@ export async function createDagRun(client: pg.PoolClient, run: NewDagRun): Promi
  * max_active_runs. One statement, so concurrent schedulers cannot overshoot.
  */
 export async function startQueuedRuns(db: Queryable): Promise<DagRunRow[]> {
+  // a backfill's runs have their own limit (the backfill creates at most its
+  // max_active_runs at a time), so they neither count against nor wait for
+  // the DAG's max_active_runs (Airflow 3)
   const r = await db.query<DagRunRow>(
     `WITH running AS (
-       SELECT dag_id, count(*) AS n FROM dag_run WHERE state = 'running' GROUP BY dag_id
+       SELECT dag_id, count(*) AS n FROM dag_run WHERE state = 'running' AND backfill_id IS NULL GROUP BY dag_id
      ), candidates AS (
-       SELECT r.id, d.max_active_runs - coalesce(running.n, 0) AS room,
-              row_number() OVER (PARTITION BY r.dag_id ORDER BY r.run_after, r.id) AS position
+       SELECT r.id, r.backfill_id, d.max_active_runs - coalesce(running.n, 0) AS room,
+              row_number() OVER (PARTITION BY r.dag_id, r.backfill_id IS NULL ORDER BY r.run_after, r.id) AS position
        FROM dag_run r
        JOIN dag d ON d.dag_id = r.dag_id
        LEFT JOIN running ON running.dag_id = r.dag_id
        WHERE r.state = 'queued' AND r.run_after <= now()
      )
      UPDATE dag_run SET state = 'running', start_date = now()
-     WHERE id IN (SELECT id FROM candidates WHERE position <= room) AND state = 'queued'
+     WHERE id IN (SELECT id FROM candidates WHERE backfill_id IS NOT NULL OR position <= room) AND state = 'queued'
      RETURNING *`,
   );
   return r.rows;
