@@ -9,20 +9,25 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** GETs `url` (null: nothing yet); with pollMs, again every pollMs while `poll` stays true. */
-export function useApi<T = any>(url: string | null, options: { pollMs?: number; poll?: boolean } = {}): Loaded<T> {
+/**
+ * GETs `url` (null: nothing yet); with pollMs, again every pollMs while `poll` stays true.
+ * keep: when the URL changes, show the previous answer until the new one arrives.
+ */
+export function useApi<T = any>(url: string | null, options: { pollMs?: number; poll?: boolean; keep?: boolean } = {}): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(!!url);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   const lastUrl = useRef(url);
+  const keepPrevious = useRef(options.keep);
+  keepPrevious.current = options.keep;
 
   useEffect(() => {
     if (!url) return;
     if (lastUrl.current !== url) {
-      // a different resource: do not show the previous one's data meanwhile
-      setData(null);
+      // a different resource: do not show the previous one's data meanwhile (unless asked to)
+      if (!keepPrevious.current) setData(null);
       lastUrl.current = url;
     }
     const ctrl = new AbortController();

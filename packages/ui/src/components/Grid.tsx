@@ -28,6 +28,8 @@ export interface GridData {
   runs: GridRun[];
   tasks: TaskNode[];
   task_groups: TaskGroup[];
+  /** false when asked without states (the DAG page's other tabs) */
+  states_included: boolean;
   states: Record<string, (string | null)[]>;
   mapped: Record<string, Record<number, Record<string, number>>>;
 }

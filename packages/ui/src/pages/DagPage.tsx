@@ -36,20 +36,23 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
   const dag = useApi<Dag>(`/api/v2/dags/${enc(dagId)}`, { pollMs: 15_000 });
   const [gridActive, setGridActive] = useState(true);
   const runCount = [25, 50, 100, 365].includes(Number(query.get('runs'))) ? Number(query.get('runs')) : 25;
-  const grid = useApi<GridData>(`/ui/dags/${enc(dagId)}/grid?limit=${runCount}`, { pollMs: gridActive ? 2000 : 15_000 });
+  // every tab needs the runs (run selectors, panels); only the Grid needs every task's states
+  const grid = useApi<GridData>(`/ui/dags/${enc(dagId)}/grid?limit=${runCount}${tab === 'grid' ? '' : '&include_states=false'}`, { pollMs: gridActive ? 2000 : 15_000, keep: true });
+  // the same DAG's runs stay in view while another tab's lighter answer arrives; the Grid waits for its states
+  const sameDag = grid.data?.dag_id === dagId;
   const active = !!grid.data?.runs.some((r) => ACTIVE_STATES.has(r.state));
   if (active !== gridActive && grid.data) setGridActive(active);
   // the Graph's layout worker loads ELK in the background while the page fetches its data,
   // then lays out the DAG the Grid shows, so the Graph tab opens without waiting for it
   useEffect(() => void startLayoutWorker(), []);
-  const gridTasks = grid.data?.tasks;
-  const gridGroups = grid.data?.task_groups;
+  const gridTasks = sameDag ? grid.data?.tasks : undefined;
+  const gridGroups = sameDag ? grid.data?.task_groups : undefined;
   useEffect(() => {
     if (tab !== 'graph' && gridTasks) prefetchLayout(new DagTree(gridTasks, gridGroups));
   }, [tab, gridTasks, gridGroups]);
   const [triggering, setTriggering] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const runs = grid.data?.runs ?? [];
+  const runs = (sameDag && grid.data?.runs) || [];
   const runId = query.get('run_id') ?? runs[runs.length - 1]?.dag_run_id ?? null;
   const taskId = query.get('task_id');
   const withPanel = (tab === 'grid' || tab === 'graph') && !!taskId && !!query.get('run_id');
@@ -111,7 +114,7 @@ export function DagPage({ dagId, tab, query }: { dagId: string; tab: string; que
                   ))}
                 </select>
               </label>
-              {grid.data ? <Grid data={grid.data} runId={query.get('run_id')} taskId={taskId} /> : <><ErrorBox error={grid.error} />{!grid.error && <Loading />}</>}
+              {grid.data && sameDag && grid.data.states_included ? <Grid data={grid.data} runId={query.get('run_id')} taskId={taskId} /> : <><ErrorBox error={grid.error} />{!grid.error && <Loading />}</>}
             </>
           )}
           {tab === 'graph' && (

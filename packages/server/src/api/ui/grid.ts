@@ -82,24 +82,29 @@ export function registerUiGridRoutes(app: FastifyInstance, pool: pg.Pool) {
    */
   app.get('/ui/dags/:dag_id/grid', async (req) => {
     const { dag_id } = req.params as { dag_id: string };
-    const q = req.query as { limit?: string };
+    const q = req.query as { limit?: string; include_states?: string };
     const limit = q.limit === undefined ? 25 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit must be an integer from 1 to 500');
+    if (q.include_states !== undefined && !['true', 'false'].includes(q.include_states)) throw badRequest('include_states must be true or false');
+    // the other tabs of the DAG page need the runs and tasks only
+    const withStates = q.include_states !== 'false';
     const dag = await latestDag(dag_id);
     const runs = (
       await pool.query<DagRunRow>('SELECT * FROM dag_run WHERE dag_id = $1 ORDER BY run_after DESC, id DESC LIMIT $2', [dag_id, limit])
     ).rows.reverse();
     const column = new Map(runs.map((r, i) => [r.run_id, i]));
-    const tis = await pool.query<{ run_id: string; task_id: string; map_index: number; state: string | null }>(
-      'SELECT run_id, task_id, map_index, state FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])',
-      [dag_id, runs.map((r) => r.run_id)],
-    );
+    const tis = withStates
+      ? await pool.query<{ run_id: string; task_id: string; map_index: number; state: string | null }>(
+          'SELECT run_id, task_id, map_index, state FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])',
+          [dag_id, runs.map((r) => r.run_id)],
+        )
+      : { rows: [] };
 
     const tasks = topologicalOrder(dag.tasks).map(taskNode);
     const known = new Set(tasks.map((t) => t.task_id));
     const states: Record<string, (string | null)[]> = {};
     const mapped: Record<string, Record<number, Record<string, number>>> = {};
-    for (const t of tasks) states[t.task_id] = new Array(runs.length).fill(null);
+    if (withStates) for (const t of tasks) states[t.task_id] = new Array(runs.length).fill(null);
     for (const ti of tis.rows) {
       if (!known.has(ti.task_id)) continue; // a task removed from the DAG since
       const col = column.get(ti.run_id)!;
@@ -115,7 +120,7 @@ export function registerUiGridRoutes(app: FastifyInstance, pool: pg.Pool) {
     for (const [taskId, byCol] of Object.entries(mapped)) {
       for (const [col, counts] of Object.entries(byCol)) states[taskId][Number(col)] = summaryState(counts);
     }
-    return { dag_id, runs: runs.map(gridRun), tasks, task_groups: dag.task_groups ?? [], states, mapped };
+    return { dag_id, runs: runs.map(gridRun), tasks, task_groups: dag.task_groups ?? [], states_included: withStates, states, mapped };
   });
 }
 
