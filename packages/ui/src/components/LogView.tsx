@@ -8,6 +8,8 @@ import { enc, session } from '../api.ts';
 import { formatIn, useTime } from '../time.tsx';
 
 const LINE = /^\[([^\]]+)\] \{([^}]*)\} (\w+) - (.*)$/;
+/** lines kept in the page: a huge log stays scrollable (the download has every line) */
+const MAX_SHOWN = 5000;
 
 /** One log line, its level coloured and its timestamp shown in the chosen time zone (the file keeps UTC). */
 function LogLine({ line }: { line: string }) {
@@ -121,8 +123,9 @@ export function LogView({ dagId, runId, taskId, tryNumber, mapIndex }: { dagId: 
         </div>
       )}
       <pre ref={box} className={wrap ? 'log-lines wrap' : 'log-lines'} onScroll={onScroll} tabIndex={0} aria-label="Task log">
-        {lines.map((l, i) => (
-          <LogLine key={i} line={l} />
+        {lines.length > MAX_SHOWN && <div className="muted">… {lines.length - MAX_SHOWN} earlier lines not shown: Download has them all</div>}
+        {lines.slice(-MAX_SHOWN).map((l, i) => (
+          <LogLine key={lines.length > MAX_SHOWN ? i + lines.length - MAX_SHOWN : i} line={l} />
         ))}
         {status === 'done' && !lines.length && <div className="muted">(this try wrote no log lines)</div>}
       </pre>
