@@ -14,7 +14,7 @@ export {
 export { chain, crossDownstream } from './chain.ts';
 export { CronDataIntervalTimetable, CronTriggerTimetable, EventsTimetable, type EventsTimetableOptions, type CronTimetableOptions } from './timetables.ts';
 export { Asset, Dataset, AssetAll, AssetAny, assetsIn, conditionMet, type AssetLike, type AssetOptions } from './assets.ts';
-export { OperatorPartial, mappedKwargs, elementsOf, type ExpandInput, type ExpandSource } from './mapping.ts';
+export { OperatorPartial, mappedKwargs, elementsOf, MappedArgument, substituteMapped, hasMapped, type ExpandInput, type ExpandSource } from './mapping.ts';
 export { TaskGroup, taskGroup, taskGroup as task_group, isTaskGroup, type TaskGroupOptions, type TaskGroupFunction } from './task-group.ts';
 export { BashOperator, type BashOperatorOptions } from './operators/bash.ts';
 export { EmptyOperator, type EmptyOperatorOptions } from './operators/empty.ts';
@@ -36,7 +36,7 @@ export {
   type TaskArgs,
   type SensorTaskOptions,
 } from './taskflow.ts';
-export { XComArg, XCOM_RETURN_KEY, resolveXComArgs, type Resolvable } from './xcomarg.ts';
+export { XComArg, XCOM_RETURN_KEY, resolveXComArgs, setMappedScope, type Resolvable } from './xcomarg.ts';
 export { Param, type ParamOptions, type ParamType } from './params.ts';
 export {
   AirflowException,

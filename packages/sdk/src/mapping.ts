@@ -127,3 +127,38 @@ export function findMappingUpstreams(input: ExpandInput): XComArg[] {
   const sources = input.kind === 'dict' ? Object.values(input.mapped) : [input.source];
   return sources.filter((s): s is XComArg => s instanceof XComArg);
 }
+
+/**
+ * What a mapped task group's function receives instead of its argument: a
+ * placeholder each task instance replaces with its element (Airflow's
+ * MappedArgument). `key` is the expand() key, or POSITIONAL_KEY.
+ */
+export class MappedArgument {
+  readonly key: string;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  toString(): string {
+    return `<MappedArgument ${this.key}>`;
+  }
+}
+
+export const POSITIONAL_KEY = '__arg__';
+
+/** A copy of `value` with every MappedArgument replaced by its element (arrays and plain objects are searched). */
+export function substituteMapped(value: unknown, kwargs: Record<string, unknown>): unknown {
+  if (value instanceof MappedArgument) return kwargs[value.key];
+  if (Array.isArray(value)) return value.map((v) => substituteMapped(v, kwargs));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteMapped(v, kwargs)]));
+  return value;
+}
+
+/** Whether `value` holds a MappedArgument (so it needs substituting). */
+export function hasMapped(value: unknown): boolean {
+  if (value instanceof MappedArgument) return true;
+  if (Array.isArray(value)) return value.some(hasMapped);
+  if (isPlainObject(value)) return Object.values(value).some(hasMapped);
+  return false;
+}

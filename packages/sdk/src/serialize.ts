@@ -98,7 +98,11 @@ export function serializeTask(task: BaseOperator): SerializedTask {
     ...(task instanceof BaseSensorOperator ? { sensor_mode: task.mode } : {}),
     ...(task.task_group ? { task_group_id: task.task_group.group_id } : {}),
     ...(task.outlets.length ? { outlets: task.outlets.map((a) => ({ uri: a.uri, name: a.name })) } : {}),
-    ...(task.expand_input ? { is_mapped: true, expand_input: serializeExpandInput(task.expand_input) } : {}),
+    ...(task.expand_input
+      ? { is_mapped: true, expand_input: serializeExpandInput(task.expand_input) }
+      : task.task_group?.mappedGroup
+        ? { is_mapped: true, expand_input: serializeExpandInput(task.task_group.mappedGroup.expand_input!), mapped_group_id: task.task_group.mappedGroup.group_id }
+        : {}),
     ...(task.max_active_tis_per_dag != null ? { max_active_tis_per_dag: task.max_active_tis_per_dag } : {}),
     ...(task.is_setup ? { is_setup: true } : {}),
     ...(task.is_teardown ? { is_teardown: true, on_failure_fail_dagrun: task.on_failure_fail_dagrun } : {}),

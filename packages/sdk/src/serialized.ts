@@ -98,6 +98,8 @@ export interface SerializedTask {
     kind: 'dict' | 'list';
     parts: { key: string | null; length: number | null; xcom: { task_id: string; key: string } | null }[];
   };
+  /** a task of a mapped task group: mapped over the group's input, task i depending on its group-mates' task i */
+  mapped_group_id?: string;
   /** at most this many task instances of the task run at once across the DAG's runs */
   max_active_tis_per_dag?: number;
   is_setup?: boolean;

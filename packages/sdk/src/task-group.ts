@@ -10,6 +10,8 @@ import type { DAG, DefaultArgs } from './dag.ts';
 import { getCurrentDag, getCurrentGroup, popCurrentGroup, pushCurrentGroup } from './dag-context.ts';
 import { DagDefinitionError } from './exceptions.ts';
 import { idProblem, uniqueTaskId } from './ids.ts';
+import { expandSourceProblem, MappedArgument, POSITIONAL_KEY, type ExpandInput, type ExpandSource } from './mapping.ts';
+import { XComArg } from './xcomarg.ts';
 
 export interface TaskGroupOptions {
   group_id: string;
@@ -33,6 +35,8 @@ export class TaskGroup {
   readonly parent_group: TaskGroup | null;
   readonly dag: DAG | null;
   readonly #taskIds = new Set<string>();
+  /** a mapped task group (task_group(fn).expand(...)): what its instances map over */
+  expand_input: ExpandInput | null = null;
 
   constructor(options: TaskGroupOptions, build?: (group: TaskGroup) => void) {
     if (typeof options !== 'object' || options === null) throw new TypeError('TaskGroup expects an options object with a group_id');
@@ -57,6 +61,11 @@ export class TaskGroup {
     } finally {
       popCurrentGroup(this);
     }
+  }
+
+  /** The mapped task group this group is or is inside of, or null. */
+  get mappedGroup(): TaskGroup | null {
+    return this.expand_input ? this : (this.parent_group?.mappedGroup ?? null);
   }
 
   /** The id a task or group called `label` gets inside this group. */
@@ -112,7 +121,17 @@ export function isTaskGroup(value: unknown): value is TaskGroup {
   return value instanceof TaskGroup;
 }
 
-export type TaskGroupFunction<A extends unknown[], R> = (...args: A) => R extends undefined | void ? TaskGroup : R;
+export type TaskGroupFunction<A extends unknown[], R> = ((...args: A) => R extends undefined | void ? TaskGroup : R) & {
+  /**
+   * A mapped task group: one instance of the whole group per element. The
+   * function gets a placeholder (per key for an object of lists) that each
+   * task instance replaces with its element; group-mates pass values map_index
+   * to map_index.
+   */
+  expand(source: ExpandSource): R extends undefined | void ? TaskGroup : R;
+  /** Fixed leading arguments before expand(). */
+  partial(...args: unknown[]): { expand(source: ExpandSource): R extends undefined | void ? TaskGroup : R };
+};
 
 /**
  * Airflow's @task_group: calling the function creates a group (id: the
@@ -126,15 +145,34 @@ export function taskGroup(fnOrOptions: ((...args: any[]) => unknown) | Partial<T
   const fn = fnOrOptions;
   const label = options.group_id ?? fn.name;
   if (!label) throw new DagDefinitionError('task_group(): the function has no name to use as group_id; pass { group_id }');
-  return (...args: unknown[]) => {
+  const newGroup = () => {
     const parent = options.parent_group !== undefined ? options.parent_group : getCurrentGroup();
     const dag = options.dag ?? parent?.dag ?? getCurrentDag();
     const taken = dag ? dag.task_groups.map((g) => g.group_id) : [];
     const wanted = parent ? parent.childId(label) : label;
     // the same group called again gets label__1, label__2 … (after the parents' prefix)
     const group_id = uniqueTaskId(wanted, taken).slice(wanted.length - label.length);
-    const group = new TaskGroup({ ...options, group_id, parent_group: parent, dag });
+    return new TaskGroup({ ...options, group_id, parent_group: parent, dag });
+  };
+  const call = (...args: unknown[]) => {
+    const group = newGroup();
     const result = group.build(() => fn(...args));
     return result === undefined ? group : result;
   };
+  const expandWith = (fixed: unknown[]) => (source: ExpandSource) => {
+    const group = newGroup();
+    const problem = expandSourceProblem(source);
+    if (problem) group.dag?.recordProblem(`task group '${group.group_id}': ${problem}`);
+    const positional = Array.isArray(source) || source instanceof XComArg;
+    group.expand_input = { kind: 'dict', mapped: positional ? { [POSITIONAL_KEY]: source } : (source as Record<string, ExpandSource>) };
+    const placeholder = positional
+      ? new MappedArgument(POSITIONAL_KEY)
+      : Object.fromEntries(Object.keys(source as object).map((k) => [k, new MappedArgument(k)]));
+    const result = group.build(() => fn(...fixed, placeholder));
+    // what the group maps over comes first
+    if (source instanceof XComArg) for (const root of group.getRoots()) root.setUpstream(source);
+    // the group's returned XComArg gives downstream tasks every instance's value, in map_index order
+    return result === undefined ? group : result;
+  };
+  return Object.assign(call, { expand: expandWith([]), partial: (...fixed: unknown[]) => ({ expand: expandWith(fixed) }) });
 }

@@ -8,6 +8,13 @@ import { getTaskRuntime } from './runtime.ts';
 
 export const XCOM_RETURN_KEY = 'return_value';
 
+/** The mapped task group instance the running task belongs to (set by the task runner). */
+let mappedScope: { groupId: string; mapIndex: number } | null = null;
+
+export function setMappedScope(scope: { groupId: string; mapIndex: number } | null): void {
+  mappedScope = scope;
+}
+
 export class XComArg<T = any> {
   readonly operator: BaseOperator;
   readonly key: string;
@@ -40,9 +47,13 @@ export class XComArg<T = any> {
     this.operator.setUpstream(target);
   }
 
-  /** Pulls the value for the running task instance's DAG run. */
+  /**
+   * Pulls the value for the running task instance's DAG run. Inside a mapped
+   * task group, a group-mate's value is the one of the same map_index.
+   */
   async resolve(): Promise<T> {
-    return (await getTaskRuntime().xcomPull({ task_ids: this.operator.task_id, key: this.key })) as T;
+    const sameGroup = mappedScope !== null && this.operator.task_group?.mappedGroup?.group_id === mappedScope.groupId;
+    return (await getTaskRuntime().xcomPull({ task_ids: this.operator.task_id, key: this.key, ...(sameGroup ? { map_indexes: mappedScope!.mapIndex } : {}) })) as T;
   }
 
   /**

@@ -29,7 +29,7 @@ before(async () => {
   s = await startStandalone();
   s.writeDag(
     'mapping.ts',
-    `import { DAG, BashOperator, task } from '@updraft/sdk';
+    `import { DAG, BashOperator, task, task_group } from '@updraft/sdk';
      new DAG({ dag_id: 'map_literal', schedule: null, start_date: '2024-01-01' }, () => {
        BashOperator.partial({ task_id: 'echo', retries: 0 }).expand({ bash_command: ['echo one', 'echo two', 'echo three'] });
      });
@@ -63,6 +63,18 @@ before(async () => {
        const each = task(function each(x: number) { return x; });
        each.expand(scalar());
      });
+     new DAG({ dag_id: 'map_group', schedule: null, start_date: '2024-01-01' }, () => {
+       const make = task(function make_list() { return [1, 2, 3]; });
+       const plusOne = task(function plus_one(x: number) { return x + 1; });
+       const check = task(function check(x: number) { if (x === 3) throw new Error('three is bad'); return x * 10; });
+       const pipeline = task_group(function pipeline(x: number) { return check(plusOne(x)); });
+       const total = task(function total(values: number[]) { return values; }, { trigger_rule: 'all_done' });
+       total(pipeline.expand(make()));
+       const literal = task_group(function literal(args: { word: string }) {
+         new BashOperator({ task_id: 'say', bash_command: 'echo "$WORD"', env: { WORD: args.word } }).then(new BashOperator({ task_id: 'again', bash_command: 'echo again' }));
+       });
+       literal.expand({ word: ['hi', 'there'] });
+     });
      new DAG({ dag_id: 'map_limited', schedule: null, start_date: '2024-01-01' }, () => {
        BashOperator.partial({ task_id: 'slow', max_active_tis_per_dag: 1 }).expand({ bash_command: ['sleep 0.3', 'sleep 0.3', 'sleep 0.3'] });
      });`,
@@ -74,7 +86,7 @@ before(async () => {
        BashOperator.partial({ task_id: 'echo' }).expand({ bash_command: 'echo not a list' as unknown as string[] });
      });`,
   );
-  for (const id of ['map_literal', 'map_xcom', 'map_partial', 'map_empty', 'map_not_a_list', 'map_limited']) await s.waitForDag(id);
+  for (const id of ['map_literal', 'map_xcom', 'map_partial', 'map_empty', 'map_not_a_list', 'map_limited', 'map_group']) await s.waitForDag(id);
 });
 
 after(async () => {
@@ -137,6 +149,22 @@ describe('dynamic task mapping', () => {
     const error = errors.find((e) => e.filename.endsWith('map_bad.ts'));
     assert.ok(error, 'import error recorded');
     assert.match(error.stack_trace, /map_bad_literal[\s\S]*task 'echo': expand\(\) needs a list, a dict or an XComArg to map over, got "echo not a list"/);
+  });
+
+  test('a mapped task group: each instance runs its own chain, a failure stays in its instance', async () => {
+    const runId = await s.trigger('map_group');
+    // the leaves decide: total (all_done) succeeds after the failed instance
+    assert.equal(await s.waitForRun('map_group', runId, 60_000), 'success');
+    const rows = await tis('map_group', runId);
+    const state = (taskId: string) => rows.filter((r) => r.task_id === taskId).map((r) => [r.map_index, r.state]);
+    assert.deepEqual(state('pipeline.plus_one'), [[0, 'success'], [1, 'success'], [2, 'success']]);
+    // x+1 === 3 only for the second element: that instance's check fails, the others go on
+    assert.deepEqual(state('pipeline.check'), [[0, 'success'], [1, 'failed'], [2, 'success']]);
+    assert.deepEqual(await Promise.all([0, 2].map((i) => xcom('map_group', runId, 'pipeline.check', i))), [20, 40], 'each check got its own plus_one value');
+    assert.deepEqual(state('literal.say'), [[0, 'success'], [1, 'success']]);
+    assert.deepEqual(state('literal.again'), [[0, 'success'], [1, 'success']]);
+    assert.equal(await xcom('map_group', runId, 'literal.say', 1), 'there');
+    assert.deepEqual(await xcom('map_group', runId, 'total'), [20, 40], 'the reduce step gets the values that exist');
   });
 
   test('max_active_tis_per_dag runs the mapped instances one at a time', async () => {

@@ -307,9 +307,9 @@ function states(dag: SerializedDag, given: Record<string, S>): Map<string, S> {
 }
 
 function decision(d: RunDecision) {
-  // expand (mapped tasks) is left out when empty: these DAGs map nothing
-  const { expand, ...rest } = d;
-  return { ...rest, ...(expand.length ? { expand } : {}), schedule: [...d.schedule].sort(), skipped: [...d.skipped].sort(), upstream_failed: [...d.upstream_failed].sort(), success: [...d.success].sort() };
+  // expand and byIndex (mapped tasks) are left out when empty: these DAGs map nothing
+  const { expand, byIndex, ...rest } = d;
+  return { ...rest, ...(expand.length ? { expand } : {}), ...(byIndex.length ? { byIndex } : {}), schedule: [...d.schedule].sort(), skipped: [...d.skipped].sort(), upstream_failed: [...d.upstream_failed].sort(), success: [...d.success].sort() };
 }
 
 describe('decideRun', () => {

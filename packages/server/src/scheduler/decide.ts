@@ -15,6 +15,8 @@ export interface RunDecision {
   success: string[];
   /** mapped tasks now ready: the scheduler counts their elements and creates their task instances */
   expand: string[];
+  /** tasks of mapped task groups, decided per map_index (task i waits only for the group's task i upstream) */
+  byIndex: { task_id: string; map_index: number; state: TiState }[];
   /** set when every task instance is finished, or when nothing can move any more */
   runState: 'success' | 'failed' | null;
 }
@@ -40,16 +42,19 @@ export function decideRun(input: DecideInput): RunDecision {
   const { dag } = input;
   // each task's task instances' states: one for a normal task, one per map_index once a mapped task expanded
   const states = new Map<string, (TiState | null)[]>();
+  // the map_index of each entry of states (same order)
+  const indexes = new Map<string, number[]>();
   const expanded = new Set<string>();
   if (input.tis) {
-    for (const ti of input.tis) {
+    for (const ti of [...input.tis].sort((a, b) => a.map_index - b.map_index)) {
       if (ti.map_index >= 0) expanded.add(ti.task_id);
       states.set(ti.task_id, [...(states.get(ti.task_id) ?? []), ti.state]);
+      indexes.set(ti.task_id, [...(indexes.get(ti.task_id) ?? []), ti.map_index]);
     }
   } else {
     for (const [taskId, state] of input.states ?? []) states.set(taskId, [state]);
   }
-  const decision: RunDecision = { schedule: [], skipped: [], upstream_failed: [], success: [], expand: [], runState: null };
+  const decision: RunDecision = { schedule: [], skipped: [], upstream_failed: [], success: [], expand: [], byIndex: [], runState: null };
   let waitingOnPast = false;
   const byId = new Map(dag.tasks.map((t) => [t.task_id, t]));
 
@@ -61,7 +66,15 @@ export function decideRun(input: DecideInput): RunDecision {
     for (const task of dag.tasks) {
       const own = states.get(task.task_id) ?? [];
       if (!own.includes(null)) continue;
-      const upstream = task.upstream_task_ids.flatMap((id) => states.get(id) ?? [null]);
+      const group = task.mapped_group_id ?? null;
+      const inGroup = (id: string) => group !== null && byId.get(id)?.mapped_group_id === group;
+      if (group !== null && expanded.has(task.task_id)) {
+        if (decideByIndex(task, own, indexes.get(task.task_id) ?? [], inGroup)) changed = true;
+        continue;
+      }
+      // a task of a mapped group expands once its group-mates upstream have (the group's input exists by then)
+      if (group !== null && task.upstream_task_ids.some((id) => inGroup(id) && !expanded.has(id) && !(states.get(id) ?? []).some((st) => st === 'skipped' || st === 'upstream_failed' || st === 'failed'))) continue;
+      const upstream = task.upstream_task_ids.filter((id) => !(group !== null && inGroup(id) && expanded.has(id))).flatMap((id) => states.get(id) ?? [null]);
       let verdict = evaluateTriggerRule(task.trigger_rule, countUpstream(upstream));
       if (verdict === 'ready' && task.trigger_rule === 'all_done_setup_success') verdict = setupVerdict(task.upstream_task_ids, byId, states);
       if (verdict === 'wait') continue;
@@ -99,6 +112,27 @@ export function decideRun(input: DecideInput): RunDecision {
         settle('scheduled');
       }
     }
+  }
+
+  /** Decides the unsettled instances of a mapped group's task one map_index at a time; true when one was settled. */
+  function decideByIndex(task: SerializedDag['tasks'][number], own: (TiState | null)[], idx: number[], inGroup: (id: string) => boolean): boolean {
+    let settled = false;
+    own.forEach((state, pos) => {
+      if (state !== null) return;
+      const i = idx[pos];
+      const upstream = task.upstream_task_ids.flatMap((id) => {
+        if (!inGroup(id)) return states.get(id) ?? [null];
+        const at = (indexes.get(id) ?? []).indexOf(i);
+        return [at >= 0 ? (states.get(id) as (TiState | null)[])[at] : null];
+      });
+      const verdict = evaluateTriggerRule(task.trigger_rule, countUpstream(upstream));
+      if (verdict === 'wait') return;
+      const to: TiState = verdict === 'ready' ? (task.is_empty && !task.has_on_success_callback && !task.has_on_execute_callback ? 'success' : 'scheduled') : verdict;
+      own[pos] = to;
+      decision.byIndex.push({ task_id: task.task_id, map_index: i, state: to });
+      settled = true;
+    });
+    return settled;
   }
 
   const values = [...states.values()].flat();

@@ -52,19 +52,39 @@ export async function mappedLength(
  * The placeholder instance (map_index -1) becomes map_index 0 and the others
  * are added, all scheduled (the task was ready when the scheduler expanded it).
  */
-export async function expandTaskInstances(client: pg.PoolClient, dagId: string, runId: string, taskId: string, length: number): Promise<void> {
+export async function expandTaskInstances(
+  client: pg.PoolClient,
+  dagId: string,
+  runId: string,
+  taskId: string,
+  length: number,
+  state: 'scheduled' | null = 'scheduled',
+): Promise<void> {
   await client.query(
-    `UPDATE task_instance SET map_index = 0, state = 'scheduled', scheduled_dttm = now()
+    `UPDATE task_instance SET map_index = 0, state = $4, scheduled_dttm = CASE WHEN $4::text IS NULL THEN NULL ELSE now() END
      WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = -1 AND state IS NULL`,
-    [dagId, runId, taskId],
+    [dagId, runId, taskId, state],
   );
   if (length < 2) return;
   await client.query(
     `INSERT INTO task_instance (id, dag_id, run_id, task_id, map_index, state, scheduled_dttm, operator, pool, pool_slots, queue, priority_weight, max_tries)
-     SELECT ids.id, t.dag_id, t.run_id, t.task_id, ids.map_index, 'scheduled', now(), t.operator, t.pool, t.pool_slots, t.queue, t.priority_weight, t.max_tries
+     SELECT ids.id, t.dag_id, t.run_id, t.task_id, ids.map_index, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END,
+            t.operator, t.pool, t.pool_slots, t.queue, t.priority_weight, t.max_tries
      FROM task_instance t, unnest($4::uuid[]) WITH ORDINALITY AS ids(id, map_index)
      WHERE t.dag_id = $1 AND t.run_id = $2 AND t.task_id = $3 AND t.map_index = 0
      ON CONFLICT DO NOTHING`,
-    [dagId, runId, taskId, Array.from({ length: length - 1 }, () => crypto.randomUUID())],
+    [dagId, runId, taskId, Array.from({ length: length - 1 }, () => crypto.randomUUID()), state],
+  );
+}
+
+/** One task instance of a mapped group's task gets its decided state (if it has none yet). */
+export async function setTiStateAt(client: pg.PoolClient, dagId: string, runId: string, taskId: string, mapIndex: number, state: string): Promise<void> {
+  const finished = ['success', 'skipped', 'upstream_failed', 'failed'].includes(state);
+  await client.query(
+    `UPDATE task_instance SET state = $5,
+            scheduled_dttm = CASE WHEN $5 = 'scheduled' THEN now() ELSE scheduled_dttm END,
+            end_date = CASE WHEN $6 THEN now() ELSE end_date END
+     WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 AND state IS NULL`,
+    [dagId, runId, taskId, mapIndex, state, finished],
   );
 }

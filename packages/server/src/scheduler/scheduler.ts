@@ -32,7 +32,7 @@ import { logRelativePath, type Executor, type ProcessExit } from '../executors/w
 import { signToken } from '../security/tokens.ts';
 import type { Logger } from '../util/logger.ts';
 import { decideRun } from './decide.ts';
-import { expandTaskInstances, mappedLength } from './mapping.ts';
+import { expandTaskInstances, mappedLength, setTiStateAt } from './mapping.ts';
 import { createScheduledRuns } from './runs.ts';
 import { createAssetTriggeredRuns } from './asset-runs.ts';
 import { advanceBackfills } from './backfill.ts';
@@ -250,6 +250,9 @@ export class Scheduler {
       const past = dag.tasks.some((t) => t.depends_on_past) ? await previousRunStates(client, run) : null;
       const decision = decideRun({ dag, tis: run.tis, previousStates: past?.states, previousRunActive: past?.active });
       for (const taskId of decision.expand) await this.expand(client, run, dag, taskId);
+      // new task instances (a mapped group's wait for their own decision): look again right away
+      if (decision.expand.length) this.wake();
+      for (const d of decision.byIndex) await setTiStateAt(client, run.dag_id, run.run_id, d.task_id, d.map_index, d.state);
       await setTisState(client, run.dag_id, run.run_id, decision.schedule, [null], 'scheduled');
       await setTisState(client, run.dag_id, run.run_id, decision.skipped, [null], 'skipped');
       await setTisState(client, run.dag_id, run.run_id, decision.upstream_failed, [null], 'upstream_failed');
@@ -287,7 +290,8 @@ export class Scheduler {
       await setTisState(client, run.dag_id, run.run_id, [taskId], [null], 'skipped');
       return;
     }
-    await expandTaskInstances(client, run.dag_id, run.run_id, taskId, counted.length);
+    // a mapped group's tasks start without a state: each map_index waits for its own upstream group-mates
+    await expandTaskInstances(client, run.dag_id, run.run_id, taskId, counted.length, task.mapped_group_id ? null : 'scheduled');
   }
 
   private writeTaskLog(ti: Pick<TaskInstanceRow, 'dag_id' | 'run_id' | 'task_id' | 'map_index' | 'try_number'>, line: string) {

@@ -14,6 +14,9 @@ import {
   type Context,
   durationToSeconds,
   mappedKwargs,
+  hasMapped,
+  substituteMapped,
+  setMappedScope,
   setCurrentContext,
   TaskDeferred,
 } from '@updraft/sdk';
@@ -130,6 +133,14 @@ export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult>
     if (!task) throw new Error(`Task '${w.task_id}' is not defined in DAG '${w.dag_id}' any more`);
     // a mapped task instance: its own element of what the task maps over
     if (task.expand_input && w.map_index >= 0) task.applyMappedArgs(await mappedKwargs(task, task.expand_input, w.map_index));
+    const mappedGroup = task.task_group?.mappedGroup;
+    if (mappedGroup?.expand_input && w.map_index >= 0) {
+      // a mapped task group's instance: its element replaces the placeholders, group-mates' values are this map_index's
+      const kwargs = await mappedKwargs(task, mappedGroup.expand_input, w.map_index);
+      const fields = task as unknown as Record<string, unknown>;
+      for (const key of Object.keys(fields)) if (hasMapped(fields[key])) fields[key] = substituteMapped(fields[key], kwargs);
+      setMappedScope({ groupId: mappedGroup.group_id, mapIndex: w.map_index });
+    }
     context = buildContext(dag, task, w, start, runtime, abort.signal);
     const rendered = await renderTemplateFields({ task, dag, context, self, dagFile: w.dag_file, lookups });
     // what the UI shows must not reveal the secrets the templates read (Airflow redacts them too)
