@@ -25,6 +25,7 @@ export function DagDetails({ dagId }: { dagId: string }) {
   return (
     <div className="details">
       <ImportErrorsBanner filename={d.fileloc as string} />
+      <div className="table-wrap">
       <table className="table kv">
         <tbody>
           {keys.map((k) => (
@@ -35,6 +36,7 @@ export function DagDetails({ dagId }: { dagId: string }) {
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }

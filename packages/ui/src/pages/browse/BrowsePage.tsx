@@ -101,6 +101,13 @@ function TaskInstancesBrowse({ query }: { query: URLSearchParams }) {
                   <td>{t.operator}</td>
                 </tr>
               ))}
+              {!tis.data.task_instances.length && (
+                <tr>
+                  <td colSpan={9} className="muted">
+                    No task instances match.
+                  </td>
+                </tr>
+              )}
             </tbody>
           </table>
         </div>
@@ -161,6 +168,13 @@ function AuditLogBrowse({ query }: { query: URLSearchParams }) {
                   </td>
                 </tr>
               ))}
+              {!logs.data.event_logs.length && (
+                <tr>
+                  <td colSpan={7} className="muted">
+                    No events match.
+                  </td>
+                </tr>
+              )}
             </tbody>
           </table>
         </div>
