@@ -228,6 +228,11 @@ test("a running task's log is tailed live, then ends", { skip }, async () => {
   await dialog.waitFor({ state: 'detached' });
   await waitFor(async () => (await s.api('GET', `/api/v2/dags/ui_slow/dagRuns/${encodeURIComponent(slowRun)}/taskInstances/ticker`)).body.try_number === 2, 15_000, 'the second try');
   await panel.getByRole('button', { name: 'Try 2' }).waitFor();
+
+  // a deep link names the DAG, run, task and try: try 1's log, though try 2 is the latest
+  await page.goto(`${s.url}/dags/ui_slow/grid?run_id=${encodeURIComponent(slowRun)}&task_id=ticker&try=1`);
+  assert.equal(await panel.getByRole('button', { name: 'Try 1' }).getAttribute('aria-pressed'), 'true');
+  await panel.getByLabel('Task log').getByText(/INFO - tick 10$/).waitFor();
 });
 
 test('Mark failed lists the affected task instances (dry run) before changing anything', { skip }, async () => {
