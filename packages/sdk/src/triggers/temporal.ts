@@ -25,7 +25,8 @@ export class DateTimeTrigger extends BaseTrigger {
   async *run(): AsyncGenerator<TriggerEvent> {
     // long waits are cut in steps: timers over ~24.8 days overflow
     for (let left = this.moment.getTime() - Date.now(); left > 0; left = this.moment.getTime() - Date.now()) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 3_600_000)));
+      // unref: a trigger waiting for hours must not keep a stopping triggerer alive
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 3_600_000)).unref());
     }
     yield { payload: { status: 'success', moment: this.moment.toISOString() } };
   }

@@ -120,7 +120,18 @@ export class Triggerer {
 
   private launch(row: TriggerRow) {
     let stopped = false;
-    const entry: RunningTrigger = { trigger: null, stop: () => (stopped = true) };
+    // an async generator awaiting inside cannot be interrupted by return(): stop races it instead
+    let interrupt: () => void = () => undefined;
+    const interrupted = new Promise<IteratorResult<unknown>>((resolve) => {
+      interrupt = () => resolve({ done: true, value: undefined });
+    });
+    const entry: RunningTrigger = {
+      trigger: null,
+      stop: () => {
+        stopped = true;
+        interrupt();
+      },
+    };
     this.running.set(row.id, entry);
     const { log } = this.deps;
     void (async () => {
@@ -131,10 +142,12 @@ export class Triggerer {
         const iterator = trigger.run()[Symbol.asyncIterator]();
         entry.stop = () => {
           stopped = true;
+          interrupt();
           void iterator.return?.().catch(() => undefined);
           void trigger.cleanup().catch(() => undefined);
         };
-        const next = await iterator.next();
+        if (stopped) return;
+        const next = (await Promise.race([iterator.next(), interrupted])) as IteratorResult<{ payload?: unknown }>;
         if (stopped) return;
         await iterator.return?.().catch(() => undefined);
         await trigger.cleanup().catch(() => undefined);
