@@ -32,10 +32,10 @@ if (seq) {
   row('  pure compute (10 × fib(33), one plain node process)', spread(seq.pure_compute_ms, ' s', 1000, 2));
   row('  total minus pure compute', spread(seq.overhead_ms, ' s', 1000, 2));
 }
-for (const [name, label] of [['throughput_wide', '1 DAG × 1,000 parallel no-op'], ['throughput_many_linear', '100 DAGs × 10 linear no-op']]) {
-  const t = read(name);
-  if (t) row(`throughput ${label} (${t.task_instances} TIs)`, `${t.ti_per_second} TI/s`, '≥ 1,000 TI/s', t.ti_per_second >= 1000);
-}
+const wide = read('throughput_wide');
+if (wide) row(`throughput 1 DAG × ${wide.task_instances} parallel no-op tasks`, `${wide.ti_per_second} TI/s`, '≥ 1,000 TI/s', wide.ti_per_second >= 1000);
+const many = read('throughput_many_linear');
+if (many) row(`throughput ${many.task_instances / 10} DAGs × 10 linear no-op tasks`, `${many.ti_per_second} TI/s`, '≥ 1,000 TI/s', many.ti_per_second >= 1000);
 const sa = read('scheduler_alone');
 if (sa) for (const s of sa.shapes as R[]) row(`scheduler alone, ${s.shape} ${s.dags} × ${s.tasks_per_dag}`, `${s.ti_per_second} TI/s`, '≥ 20,000 TI/s', s.ti_per_second >= 20_000);
 const p = read('parsing');
@@ -47,6 +47,7 @@ const f = read('footprint');
 if (f) {
   row('cold start to healthy (database created)', `${(f.cold_start_ms / 1000).toFixed(2)} s`);
   row(`warm start to healthy, median of ${f.warm_start_ms.n}`, spread(f.warm_start_ms, ' s', 1000, 2), '≤ 2 s', f.warm_start_ms.median <= 2000);
+  if (f.warm_start_first_healthy_answer_ms) row('  first "healthy" answer (previous run\'s heartbeats still count)', spread(f.warm_start_first_healthy_answer_ms, ' s', 1000, 2));
   row(`idle memory after ${f.idle_seconds} s, Updraft processes, RSS`, `${f.updraft_rss_mb} MB (PSS ${f.updraft_pss_mb} MB)`, '≤ 250 MB', f.updraft_rss_mb <= 250);
   row('  PostgreSQL processes, RSS (PSS)', `${f.postgres_rss_mb} MB (${f.postgres_pss_mb} MB)`);
 }
