@@ -17,6 +17,7 @@ import { registerConnectionCommands } from './connections.ts';
 import { registerRotateFernetKey } from './secrets.ts';
 import { registerTasksClear } from './tasks-clear.ts';
 import { registerTasksState } from './tasks-state.ts';
+import { registerRunOperations } from './run-operations.ts';
 import { registerUserCommands } from './users.ts';
 import { registerAuthCommands } from './auth.ts';
 import { registerPoolCommands } from './pools.ts';
@@ -290,6 +291,7 @@ export function buildCli(): Command {
   const tasks = program.command('tasks').description('Manage tasks');
   registerTasksClear(tasks, config);
   registerTasksState(tasks, config);
+  registerRunOperations(dags, tasks, config);
   tasks
     .command('list <dag_id>')
     .description('List the tasks of a DAG')
