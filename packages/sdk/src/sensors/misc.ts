@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { withDefaultArgs } from '../baseoperator.ts';
 import { runMoment, withCurrentContext, type Context } from '../context.ts';
-import { DateTimeTrigger } from '../triggers/temporal.ts';
+import { MomentSensor } from './time.ts';
 import { findXComArgs, resolveXComArgs } from '../xcomarg.ts';
 import { BaseSensorOperator, type BaseSensorOptions, type PokeResult } from './base.ts';
 
@@ -16,7 +16,7 @@ export interface TimeSensorOptions extends BaseSensorOptions {
 }
 
 /** Waits until a time of day on the day the run's data interval ends. */
-export class TimeSensor extends BaseSensorOperator {
+export class TimeSensor extends MomentSensor {
   static override template_fields = ['target_time'];
   target_time: string;
 
@@ -32,19 +32,6 @@ export class TimeSensor extends BaseSensorOperator {
     const day = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate()));
     return new Date(day.getTime() + (Number(h) * 3600 + Number(m) * 60 + Number(sec)) * 1000);
   }
-
-  poke(context: Context): boolean {
-    const target = this.target(context);
-    context.ti.log.info(`Checking if the time (${target.toISOString()}) has come`);
-    return Date.now() >= target.getTime();
-  }
-
-  override async execute(context: Context): Promise<unknown> {
-    if (!this.deferrable || this.poke(context)) return super.execute(context);
-    this.defer({ trigger: new DateTimeTrigger({ moment: this.target(context) }), method_name: 'execute_complete' });
-  }
-
-  execute_complete(): void {}
 }
 
 export class TimeSensorAsync extends TimeSensor {

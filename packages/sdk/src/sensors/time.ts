@@ -8,23 +8,12 @@ import { durationToSeconds, type Duration } from '../duration.ts';
 import { DateTimeTrigger } from '../triggers/temporal.ts';
 import { BaseSensorOperator, type BaseSensorOptions } from './base.ts';
 
-export interface TimeDeltaSensorOptions extends BaseSensorOptions {
-  delta: Duration;
-}
-
-export class TimeDeltaSensor extends BaseSensorOperator {
-  delta: number;
-
-  constructor(options: TimeDeltaSensorOptions) {
-    super(options);
-    this.delta = durationToSeconds(options.delta);
-  }
-
-  target(context: Context): Date {
-    // Airflow: data_interval_end + delta; a manual run without an interval waits from its logical date
-    const base = context.data_interval_end ?? runMoment(context);
-    return new Date(base.getTime() + this.delta * 1000);
-  }
+/**
+ * A sensor that waits for a moment: done once target() has passed; when
+ * deferrable, it waits in the triggerer (a DateTimeTrigger) instead of poking.
+ */
+export abstract class MomentSensor extends BaseSensorOperator {
+  abstract target(context: Context): Date;
 
   poke(context: Context): boolean {
     const target = this.target(context);
@@ -37,8 +26,26 @@ export class TimeDeltaSensor extends BaseSensorOperator {
     this.defer({ trigger: new DateTimeTrigger({ moment: this.target(context) }), method_name: 'execute_complete' });
   }
 
-  execute_complete(): void {
-    // the trigger only fires once the moment has come
+  /** The trigger only fires once the moment has come: nothing left to do. */
+  execute_complete(): void {}
+}
+
+export interface TimeDeltaSensorOptions extends BaseSensorOptions {
+  delta: Duration;
+}
+
+export class TimeDeltaSensor extends MomentSensor {
+  delta: number;
+
+  constructor(options: TimeDeltaSensorOptions) {
+    super(options);
+    this.delta = durationToSeconds(options.delta);
+  }
+
+  target(context: Context): Date {
+    // Airflow: data_interval_end + delta; a manual run without an interval waits from its logical date
+    const base = context.data_interval_end ?? runMoment(context);
+    return new Date(base.getTime() + this.delta * 1000);
   }
 
   override serializeFields(): Record<string, unknown> {
@@ -58,7 +65,7 @@ export interface DateTimeSensorOptions extends BaseSensorOptions {
   target_time: Date | string;
 }
 
-export class DateTimeSensor extends BaseSensorOperator {
+export class DateTimeSensor extends MomentSensor {
   static override template_fields = ['target_time'];
   target_time: string;
 
@@ -72,18 +79,6 @@ export class DateTimeSensor extends BaseSensorOperator {
     if (Number.isNaN(at.getTime())) throw new Error(`target_time '${this.target_time}' is not a date`);
     return at;
   }
-
-  poke(context: Context): boolean {
-    context.ti.log.info(`Checking if the time (${this.target_time}) has come`);
-    return Date.now() >= this.target().getTime();
-  }
-
-  override async execute(context: Context): Promise<unknown> {
-    if (!this.deferrable || this.poke(context)) return super.execute(context);
-    this.defer({ trigger: new DateTimeTrigger({ moment: this.target() }), method_name: 'execute_complete' });
-  }
-
-  execute_complete(): void {}
 
   override serializeFields(): Record<string, unknown> {
     return { ...super.serializeFields(), target_time: this.target_time };
