@@ -244,10 +244,11 @@ describe('refused requests change nothing', () => {
     assert.equal(publicApi.status, 403, 'a task token cannot call the public API');
   });
 
-  test('health reports the scheduler and the DAG processor', async () => {
+  test('health reports the scheduler, the DAG processor and the triggerer', async () => {
     const res = (await fetch(`${s.url}/api/v2/monitor/health`).then((r) => r.json())) as Record<string, { status: string }>;
     assert.equal(res.metadatabase.status, 'healthy');
     assert.equal(res.scheduler.status, 'healthy');
     assert.equal(res.dag_processor.status, 'healthy');
+    assert.equal(res.triggerer.status, 'healthy');
   });
 });

@@ -24,11 +24,12 @@ export function registerMonitorRoutes(app: FastifyInstance, pool: pg.Pool) {
     };
     const scheduler = await component('SchedulerJob');
     const dagProcessor = await component('DagProcessorJob');
+    const triggerer = await component('TriggererJob');
     return {
       metadatabase: { status: metadatabase },
       scheduler: { status: scheduler.status, latest_scheduler_heartbeat: scheduler.latest_heartbeat },
       dag_processor: { status: dagProcessor.status, latest_dag_processor_heartbeat: dagProcessor.latest_heartbeat },
-      triggerer: { status: null, latest_triggerer_heartbeat: null },
+      triggerer: { status: triggerer.status, latest_triggerer_heartbeat: triggerer.latest_heartbeat },
     };
   });
 }
