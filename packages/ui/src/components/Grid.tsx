@@ -142,7 +142,7 @@ export function Grid({ data, runId, taskId }: { data: GridData; runId: string | 
                       </button>
                     ) : (
                       <button type="button" className="task-name" onClick={() => select(runId ?? data.runs[data.runs.length - 1]?.dag_run_id ?? '', row.id)} disabled={!data.runs.length}>
-                        {row.task.task_group_id ? row.id.slice(row.task.task_group_id.length + 1) || row.id : row.id}
+                        {row.task.task_group_id && row.id.startsWith(`${row.task.task_group_id}.`) ? row.id.slice(row.task.task_group_id.length + 1) : row.id}
                         {row.task.is_mapped && <span className="mapped-mark"> [ ]</span>}
                       </button>
                     )}
