@@ -86,7 +86,8 @@ async function bullmq(connection: object, backend: typeof createPostgresBackend 
   const worker = backend
     ? new Worker(name, processor, { connection: connection as never, concurrency: CONCURRENCY }, backend)
     : new Worker(name, processor, { connection: connection as never, concurrency: CONCURRENCY });
-  for (const emitter of [queue, worker] as { on(e: 'error', l: (err: Error) => void): unknown }[]) emitter.on('error', (err) => console.error(`  bullmq: ${err.message}`));
+  let closed = false; // once closed, the server going away is expected
+  for (const emitter of [queue, worker] as { on(e: 'error', l: (err: Error) => void): unknown }[]) emitter.on('error', (err) => closed || console.error(`  bullmq: ${err.message}`));
   worker.on('completed', (job: { data: Job }) => hooks.completed(job.data));
   await worker.waitUntilReady();
   return {
@@ -99,6 +100,7 @@ async function bullmq(connection: object, backend: typeof createPostgresBackend 
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
     async stop() {
+      closed = true;
       await worker.close();
       await queue.close();
     },
