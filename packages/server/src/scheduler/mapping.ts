@@ -76,15 +76,3 @@ export async function expandTaskInstances(
     [dagId, runId, taskId, Array.from({ length: length - 1 }, () => crypto.randomUUID()), state],
   );
 }
-
-/** One task instance of a mapped group's task gets its decided state (if it has none yet). */
-export async function setTiStateAt(client: pg.PoolClient, dagId: string, runId: string, taskId: string, mapIndex: number, state: string): Promise<void> {
-  const finished = ['success', 'skipped', 'upstream_failed', 'failed'].includes(state);
-  await client.query(
-    `UPDATE task_instance SET state = $5,
-            scheduled_dttm = CASE WHEN $5 = 'scheduled' THEN now() ELSE scheduled_dttm END,
-            end_date = CASE WHEN $6 THEN now() ELSE end_date END
-     WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 AND state IS NULL`,
-    [dagId, runId, taskId, mapIndex, state, finished],
-  );
-}

@@ -32,7 +32,7 @@ import { logRelativePath, type Executor, type ProcessExit } from '../executors/w
 import { signToken } from '../security/tokens.ts';
 import type { Logger } from '../util/logger.ts';
 import { decideRun } from './decide.ts';
-import { expandTaskInstances, mappedLength, setTiStateAt } from './mapping.ts';
+import { expandTaskInstances, mappedLength } from './mapping.ts';
 import { createScheduledRuns } from './runs.ts';
 import { createAssetTriggeredRuns } from './asset-runs.ts';
 import { advanceBackfills } from './backfill.ts';
@@ -252,7 +252,7 @@ export class Scheduler {
       for (const taskId of decision.expand) await this.expand(client, run, dag, taskId);
       // new task instances (a mapped group's wait for their own decision): look again right away
       if (decision.expand.length) this.wake();
-      for (const d of decision.byIndex) await setTiStateAt(client, run.dag_id, run.run_id, d.task_id, d.map_index, d.state);
+      for (const d of decision.byIndex) await setTisState(client, run.dag_id, run.run_id, [d.task_id], [null], d.state, d.map_index);
       await setTisState(client, run.dag_id, run.run_id, decision.schedule, [null], 'scheduled');
       await setTisState(client, run.dag_id, run.run_id, decision.skipped, [null], 'skipped');
       await setTisState(client, run.dag_id, run.run_id, decision.upstream_failed, [null], 'upstream_failed');

@@ -85,6 +85,8 @@ export async function setTisState(
   taskIds: string[],
   from: (TiState | null)[],
   to: TiState,
+  /** only this map index (a mapped group's instance decided on its own); all when absent */
+  mapIndex: number | null = null,
 ): Promise<TaskInstanceRow[]> {
   if (taskIds.length === 0) return [];
   const allowNull = from.includes(null);
@@ -98,9 +100,10 @@ export async function setTisState(
        end_date = CASE WHEN $6 THEN now() ELSE end_date END,
        duration = CASE WHEN $6 THEN extract(epoch FROM now() - coalesce(start_date, now())) ELSE duration END
      WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[])
+       AND ($8::int IS NULL OR map_index = $8)
        AND (state = ANY($5::text[]) OR ($7 AND state IS NULL))
      RETURNING *`,
-    [dagId, runId, taskIds, to, states, finished, allowNull],
+    [dagId, runId, taskIds, to, states, finished, allowNull, mapIndex],
   );
   return r.rows;
 }
