@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SerializedDag } from '@updraft/sdk';
 import { findDagFiles } from '../src/dag-processing/find-files.ts';
+import { ParserPool } from '../src/dag-processing/parse-file.ts';
 import { DagProcessor } from '../src/dag-processing/processor.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { startTestDb, type TestDb, waitFor } from './helpers.ts';
@@ -478,6 +479,84 @@ describe('file watching', () => {
     write('after_stop.ts', dagSource('after_stop'));
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await dagRow('after_stop'), undefined);
+  });
+});
+
+/** Parsing processes forked by this test process (their ppid is ours), from /proc. */
+function parsingChildren(): number[] {
+  const found: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && /parse-(entry|worker)/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) found.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe('idle parsing processes', () => {
+  // the processors of earlier tests keep their parsing processes for the default 30 s: counted below otherwise
+  before(async () => {
+    for (const p of processors.splice(0)) await p.stop();
+    await waitFor(() => parsingChildren().length === 0, 3000, "the earlier tests' parsing processes to stop");
+  });
+
+  test('a pool stops its processes after idleSeconds without a file, and starts one again for the next file; 0 keeps them', async () => {
+    for (const entry of fs.readdirSync(dagsFolder)) fs.rmSync(path.join(dagsFolder, entry), { recursive: true, force: true });
+    const file = write('pooled.ts', dagSource('pooled_dag'));
+    const quick = new ParserPool({ size: 2, timeoutSeconds: IMPORT_TIMEOUT_S, idleSeconds: 1 });
+    const keeping = new ParserPool({ size: 2, timeoutSeconds: IMPORT_TIMEOUT_S, idleSeconds: 0 });
+    try {
+      for (const pool of [keeping, quick]) assert.equal((await pool.parse(file)).ok, true);
+      assert.equal(quick.processes, 1);
+      assert.equal(keeping.processes, 1);
+      assert.equal(parsingChildren().length, 2);
+      await waitFor(() => quick.processes === 0, 3000, 'the idle pool to stop its process');
+      await waitFor(() => parsingChildren().length === 1, 3000, "only the keeping pool's process to be left");
+
+      // parsing again starts a process; a parse that keeps coming back keeps it up
+      const result = await quick.parse(file);
+      assert.equal(result.ok, true);
+      assert.equal(quick.processes, 1);
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 400));
+        assert.equal((await quick.parse(file)).ok, true);
+        assert.equal(quick.processes, 1, 'the process stayed up while files kept coming');
+      }
+      await waitFor(() => quick.processes === 0, 3000, 'the idle pool to stop its process again');
+      assert.equal(keeping.processes, 1, 'idleSeconds 0: the process is kept');
+
+      // warm() starts one ahead of a parse, and it stops too when no parse comes
+      quick.warm();
+      assert.equal(quick.processes, 1);
+      await waitFor(() => quick.processes === 0, 3000, 'a warmed process nobody used to stop');
+    } finally {
+      quick.close();
+      keeping.close();
+    }
+  });
+
+  test('with start(), the processes stop after [dag_processor] parser_idle_timeout, and a changed file is still picked up quickly', async (ctx) => {
+    for (const entry of fs.readdirSync(dagsFolder)) fs.rmSync(path.join(dagsFolder, entry), { recursive: true, force: true });
+    const p = new DagProcessor({ pool: t.db.pool, config: t.config.with({ 'dag_processor.parser_idle_timeout': 0.5 }), log: createLogger('dag-processor-test', 'silent') });
+    processors.push(p);
+    const file = write('idle.ts', dagSource('idle_dag', ['one']));
+    await p.start();
+    assert.equal(await isActive('idle_dag'), true);
+    assert.ok(parsingChildren().length > 0, 'the first pass used parsing processes');
+    await waitFor(() => parsingChildren().length === 0, 3000, 'the idle parsing processes to stop');
+
+    const changedAt = Date.now();
+    fs.writeFileSync(file, dagSource('idle_dag', ['one', 'two']));
+    await waitFor(async () => (await versions('idle_dag')).length === 2, 5000, 'the changed file to be parsed by a new process');
+    const pickupMs = Date.now() - changedAt;
+    ctx.diagnostic(`changed file picked up ${pickupMs} ms after the write, the parsing processes having stopped`);
+    assert.equal(parsingChildren().length, 1, 'one file changed: one process started');
+    await waitFor(() => parsingChildren().length === 0, 3000, 'the new process to stop when idle again');
+    await p.stop();
   });
 });
 

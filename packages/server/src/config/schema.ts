@@ -68,6 +68,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
   { section: 'triggerer', key: 'job_heartbeat_sec', type: 'float', min: 0.05, default: '1', description: 'Seconds between triggerer passes (heartbeat, deferral timeouts, new triggers when no notification came).' },
   { section: 'dag_processor', key: 'refresh_interval', type: 'float', min: 1, default: '300', description: 'Seconds between full rescans of the DAG folder (file watching sees changes at once).' },
   { section: 'dag_processor', key: 'parsing_processes', type: 'int', min: 1, default: '2', description: 'DAG files parsed at once.' },
+  { section: 'dag_processor', key: 'parser_idle_timeout', type: 'float', min: 0, default: '30', description: 'Seconds without a file to parse after which the parsing processes are stopped (they are started again when a file changes); 0: keep them running.' },
   { section: 'dag_processor', key: 'min_file_process_interval', type: 'float', min: 0, default: '30', description: 'Seconds before an unchanged file is parsed again on a rescan.' },
   { section: 'dag_processor', key: 'dag_file_processor_timeout', type: 'float', min: 1, default: '50', description: 'Seconds a DAG callback (on_success_callback / on_failure_callback of a DAG) may run, DAG file import included, before its process is killed.' },
   { section: 'smtp', key: 'smtp_host', type: 'string', default: 'localhost', description: 'SMTP server that task alerts (email_on_failure, email_on_retry), send_email and EmailOperator use.' },

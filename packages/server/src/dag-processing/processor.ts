@@ -60,6 +60,7 @@ export class DagProcessor {
         new ParserPool({
           size: config.int('dag_processor', 'parsing_processes'),
           timeoutSeconds: config.float('core', 'dagbag_import_timeout'),
+          idleSeconds: config.float('dag_processor', 'parser_idle_timeout'),
           entry: bundle?.parser,
         }),
     );
@@ -183,6 +184,8 @@ export class DagProcessor {
   private schedule(file: string) {
     this.pending.add(file);
     if (this.flushTimer) return;
+    // the parsing processes may have been stopped while idle: start one during the wait below
+    void this.parserPool().then((p) => p.warm(), () => undefined);
     // editors write a file in several steps: wait a moment, then parse once
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;

@@ -1,7 +1,7 @@
 /** Health and version: the two routes that need no token (load balancers and probes call them). */
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { latestHeartbeat } from '../../db/sql/jobs.ts';
+import { mostRecentJob } from '../../db/sql/jobs.ts';
 import { VERSION } from '../../version.ts';
 
 const HEALTHY_WITHIN_MS = 60_000;
@@ -18,9 +18,13 @@ export function registerMonitorRoutes(app: FastifyInstance, pool: pg.Pool) {
     }
     const component = async (jobType: 'SchedulerJob' | 'DagProcessorJob' | 'TriggererJob') => {
       if (metadatabase !== 'healthy') return { status: null, latest_heartbeat: null };
-      const beat = await latestHeartbeat(pool, jobType);
-      const status = beat && Date.now() - beat.getTime() < HEALTHY_WITHIN_MS ? 'healthy' : 'unhealthy';
-      return { status: beat ? status : null, latest_heartbeat: beat?.toISOString() ?? null };
+      const job = await mostRecentJob(pool, jobType);
+      // never run: Airflow says "unhealthy" for a scheduler, and nothing for the optional components
+      if (!job) return { status: jobType === 'SchedulerJob' ? 'unhealthy' : null, latest_heartbeat: null };
+      // a job that ended (clean shutdown) never counts, however recent its last heartbeat;
+      // a running one whose process was killed counts until its heartbeat is too old
+      const alive = job.state === 'running' && Date.now() - job.latest_heartbeat.getTime() < HEALTHY_WITHIN_MS;
+      return { status: alive ? 'healthy' : 'unhealthy', latest_heartbeat: job.latest_heartbeat.toISOString() };
     };
     const scheduler = await component('SchedulerJob');
     const dagProcessor = await component('DagProcessorJob');
