@@ -3,6 +3,7 @@
  * rather than thrown so the final error can name the file), the tasks, and the
  * `build` callback that plays the role of Airflow's `with DAG(...) as dag:`.
  */
+import type { AccessControl } from './access-control.ts';
 import type { BaseOperator, BaseOperatorOptions } from './baseoperator.ts';
 import type { Context } from './context.ts';
 import { parseDagDate, isValidTimezone } from './dates.ts';
@@ -48,6 +49,8 @@ export interface DagOptions {
   template_searchpath?: string | string[] | null;
   on_success_callback?: DagCallback | DagCallback[] | null;
   on_failure_callback?: DagCallback | DagCallback[] | null;
+  /** what custom roles may do on this DAG: `{ team_a: ['can_read'] }` or `{ team_a: { DAGs: [...], 'DAG Runs': [...] } }` */
+  access_control?: AccessControl | null;
 }
 
 export class DAG {
@@ -73,6 +76,8 @@ export class DAG {
   template_searchpath: string[];
   on_success_callback: DagCallback | DagCallback[] | null;
   on_failure_callback: DagCallback | DagCallback[] | null;
+  /** checked when the DAG is serialized, since authors may set it after construction */
+  access_control: AccessControl | null;
 
   readonly #tasks = new Map<string, BaseOperator>();
 
@@ -125,6 +130,7 @@ export class DAG {
     this.template_searchpath = typeof searchpath === 'string' ? [searchpath] : [...searchpath];
     this.on_success_callback = options.on_success_callback ?? null;
     this.on_failure_callback = options.on_failure_callback ?? null;
+    this.access_control = options.access_control ?? null;
 
     registerDag(this);
     if (build) this.build(build);

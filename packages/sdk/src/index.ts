@@ -3,6 +3,7 @@
  * knowledge applies; see README-level docs in each module.
  */
 export { DAG, dag, type DagOptions, type DefaultArgs, type DagCallback } from './dag.ts';
+export { DAG_ACCESS_ACTIONS, type AccessControl } from './access-control.ts';
 export { collectDags, resetDagRegistry, getCurrentDag } from './dag-context.ts';
 export {
   BaseOperator,

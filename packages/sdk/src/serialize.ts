@@ -2,6 +2,7 @@
  * DAG → SerializedDag (the contract in serialized.ts): validate first, then
  * flatten options to JSON (functions dropped, Dates ISO, durations seconds).
  */
+import { normalizeAccessControl } from './access-control.ts';
 import { BaseSensorOperator } from './sensors/base.ts';
 import { serializeExpandInput } from './mapping.ts';
 import type { BaseOperator } from './baseoperator.ts';
@@ -32,6 +33,7 @@ export function serializeDag(dag: DAG, fileloc: string): SerializedDag {
   }
 
   const tasks = dag.tasks.map(serializeTask);
+  const accessControl = normalizeAccessControl(dag.access_control).value;
   return {
     serialization_version: SERIALIZATION_VERSION,
     dag_id: dag.dag_id,
@@ -60,6 +62,8 @@ export function serializeDag(dag: DAG, fileloc: string): SerializedDag {
     ...(dag.task_groups.length
       ? { task_groups: dag.task_groups.map((g) => ({ group_id: g.group_id, parent_group_id: g.parent_group?.group_id ?? null, tooltip: g.tooltip })) }
       : {}),
+    // only when set, so that DAGs without it keep the serialized form (and version hash) they had
+    ...(accessControl ? { access_control: accessControl } : {}),
   };
 }
 

@@ -150,4 +150,6 @@ export interface SerializedDag {
   tasks: SerializedTask[];
   /** task groups, parents before children; absent or empty when the DAG has none */
   task_groups?: SerializedTaskGroup[];
+  /** what custom roles may do on this DAG: role → resource ('DAGs', 'DAG Runs') → actions; absent when the DAG sets none */
+  access_control?: Record<string, { DAGs?: string[]; 'DAG Runs'?: string[] }>;
 }

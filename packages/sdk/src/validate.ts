@@ -4,6 +4,7 @@
  * schedule …); the rest are checked here, on the final state of the objects,
  * because Airflow authors often set attributes after construction.
  */
+import { normalizeAccessControl } from './access-control.ts';
 import type { BaseOperator } from './baseoperator.ts';
 import type { DAG } from './dag.ts';
 import { collectDags } from './dag-context.ts';
@@ -25,6 +26,7 @@ export function dagProblems(dag: DAG): string[] {
   add(optionalPositiveInt('max_active_tasks', dag.max_active_tasks));
   add(durationProblem('dagrun_timeout', dag.dagrun_timeout));
   if (!Array.isArray(dag.tags) || dag.tags.some((tag) => typeof tag !== 'string')) add('tags must be a list of strings');
+  for (const problem of normalizeAccessControl(dag.access_control).problems) add(problem);
 
   const requiredParams: string[] = [];
   for (const [name, param] of Object.entries(dag.params)) {

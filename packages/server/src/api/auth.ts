@@ -9,9 +9,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../config/config.ts';
 import { logEvent } from '../db/sql/event-log.ts';
-import { checkPassword, clearLoginFailures, findUser, hashPassword, highestRole, recentLoginFailures, recordLoginFailure } from '../db/sql/users.ts';
-import { requiredRole, ROLES, roleAllows, type Role } from '../security/permissions.ts';
+import { checkPassword, clearLoginFailures, findUser, hashPassword, highestRole, isBuiltinRole, recentLoginFailures, recordLoginFailure } from '../db/sql/users.ts';
+import { requiredRole, roleAllows } from '../security/permissions.ts';
 import { signToken, type TaskClaims, type UserClaims, verifyToken } from '../security/tokens.ts';
+import { authorizeCustomRoles } from './dag-access.ts';
 import { forbidden, HttpError, unauthorized, unprocessable } from './errors.ts';
 
 declare module 'fastify' {
@@ -41,11 +42,16 @@ async function bearer(req: FastifyRequest, secret: Uint8Array) {
  * password, and the user's roles are read as they are now.
  */
 async function currentUser(pool: pg.Pool, claims: UserClaims): Promise<UserClaims> {
-  if (claims.uid === undefined) return claims; // minted directly with the signing secret (tests, tools)
+  // minted directly with the signing secret (tests, tools): the role it names
+  if (claims.uid === undefined) return { ...claims, roles: claims.role ? [claims.role] : [] };
   const user = await findUser(pool, claims.sub);
   if (!user || Number(user.id) !== claims.uid || !user.active) throw unauthorized('The user of this token no longer exists or is inactive');
   if (claims.iat !== undefined && claims.iat < Math.floor(user.changed_at.getTime() / 1000)) throw unauthorized('The password changed after this token was issued: get a new one from POST /auth/token');
-  return { ...claims, role: highestRole(user.roles) ?? '' };
+  return { ...claims, role: highestRole(user.roles) ?? '', roles: user.roles };
+}
+
+function customRolesOf(user: UserClaims): string[] {
+  return (user.roles ?? []).filter((r) => !isBuiltinRole(r));
 }
 
 /** Authentication and role checks for every request (`tokenTtl` is unused: the login routes read their lifetimes from the configuration). */
@@ -64,11 +70,17 @@ export function registerAuth(app: FastifyInstance, deps: { pool: pg.Pool; secret
       if (claims.kind !== 'user') throw forbidden('A task token cannot call the public API');
       req.user = await currentUser(deps.pool, claims);
       const route = req.routeOptions.url;
-      const needed = route ? requiredRole(req.method, route) : null;
-      const held = (ROLES as readonly string[]).includes(req.user.role) ? (req.user.role as Role) : null;
-      if (needed && !roleAllows(held, needed)) {
+      if (!route) return; // no such route: the 404 handler answers
+      const needed = requiredRole(req.method, route);
+      const held = isBuiltinRole(req.user.role) ? req.user.role : null;
+      const custom = customRolesOf(req.user);
+      // built-in roles decide as they always did (routes outside their rules, the UI's, are open to
+      // them); custom roles can only add to that, and are all a user without built-in roles has
+      if (needed ? roleAllows(held, needed) : held !== null || custom.length === 0) return;
+      if (!custom.length) {
         throw forbidden(`Forbidden: ${req.method} ${route} needs the ${needed} role (or higher); user '${req.user.sub}' has ${req.user.role || 'no role'}`);
       }
+      await authorizeCustomRoles(deps.pool, req, custom, needed);
     }
   });
 }

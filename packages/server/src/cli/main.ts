@@ -19,6 +19,7 @@ import { registerTasksClear } from './tasks-clear.ts';
 import { registerTasksState } from './tasks-state.ts';
 import { registerRunOperations } from './run-operations.ts';
 import { registerUserCommands } from './users.ts';
+import { registerRoleCommands } from './roles.ts';
 import { registerAuthCommands } from './auth.ts';
 import { registerPoolCommands } from './pools.ts';
 import { registerBackfillCommands } from './backfill.ts';
@@ -343,6 +344,7 @@ export function buildCli(): Command {
 
   registerVariableCommands(program, config);
   registerUserCommands(program, config);
+  registerRoleCommands(program, config);
   registerPoolCommands(program, config);
   registerBackfillCommands(program, config);
   registerAuthCommands(program);

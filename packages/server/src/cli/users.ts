@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config/config.ts';
 import { logEvent } from '../db/sql/event-log.ts';
-import { addRole, createUser, deleteUser, listUsers, removeRole, resetPassword, ROLES, type Role } from '../db/sql/users.ts';
+import type { Queryable } from '../db/sql/queryable.ts';
+import { roleNames, unknownRoles } from '../db/sql/roles.ts';
+import { addRole, createUser, deleteUser, listUsers, removeRole, resetPassword, ROLES } from '../db/sql/users.ts';
 import { CliError } from './errors.ts';
 import { type OutputFormat, printRows } from './output.ts';
 import { cliUser } from './secrets.ts';
@@ -26,10 +28,14 @@ function password(o: { password?: string; passwordStdin?: boolean }): string {
   return value;
 }
 
-function role(value: string): Role {
-  const found = ROLES.find((r) => r.toLowerCase() === value.toLowerCase());
-  if (!found) throw new CliError(`Unknown role '${value}': choose one of ${ROLES.join(', ')}`);
-  return found;
+/** A built-in role in any case ('viewer' is Viewer); any other name as written, for a custom role. */
+function role(value: string): string {
+  return ROLES.find((r) => r.toLowerCase() === value.toLowerCase()) ?? value;
+}
+
+/** Refuses a name that is no role in the database (through the API, the api-server checks). */
+async function mustExist(db: Queryable, name: string) {
+  if ((await unknownRoles(db, [name])).length) throw new CliError(`Unknown role '${name}': choose one of ${(await roleNames(db)).join(', ')} (or create it with \`updraft roles create\`)`);
 }
 
 export function registerUserCommands(program: Command, config: () => Config) {
@@ -38,7 +44,7 @@ export function registerUserCommands(program: Command, config: () => Config) {
     .command('create')
     .description('Create a user')
     .requiredOption('-u, --username <name>', 'user name')
-    .option('-r, --role <role>', `one of ${ROLES.join(', ')}`, 'Viewer')
+    .option('-r, --role <role>', `one of ${ROLES.join(', ')}, or a custom role`, 'Viewer')
     .option('-e, --email <email>', 'e-mail address')
     .option('-f, --firstname <name>', 'first name')
     .option('-l, --lastname <name>', 'last name')
@@ -56,6 +62,7 @@ export function registerUserCommands(program: Command, config: () => Config) {
         return;
       }
       await withDb(config(), async (db) => {
+        await mustExist(db.pool, user.roles[0]);
         if (!(await createUser(db.pool, user))) throw new CliError(`User '${user.username}' already exists (use \`updraft users reset-password\` to change the password)`);
         await logEvent(db.pool, { event: 'cli_users_create', owner: cliUser(), extra: { username: user.username, roles: user.roles } });
         process.stdout.write(`User '${user.username}' created with role ${user.roles[0]}\n`);
@@ -130,7 +137,7 @@ export function registerUserCommands(program: Command, config: () => Config) {
       .command(name)
       .description(name === 'add-role' ? 'Give a user a role' : 'Take a role from a user')
       .requiredOption('-u, --username <name>', 'user name')
-      .requiredOption('-r, --role <role>', `one of ${ROLES.join(', ')}`)
+      .requiredOption('-r, --role <role>', `one of ${ROLES.join(', ')}, or a custom role`)
       .action(async (o) => {
         const r = role(o.role);
         const api = remoteApi();
@@ -143,6 +150,8 @@ export function registerUserCommands(program: Command, config: () => Config) {
           return;
         }
         await withDb(config(), async (db) => {
+          // taking away a role that no longer exists is allowed; giving one is not
+          if (name === 'add-role') await mustExist(db.pool, r);
           const user = await change(db.pool, o.username, r);
           if (!user) throw new CliError(`User '${o.username}' does not exist`);
           await logEvent(db.pool, { event: `cli_users_${name.replace('-', '_')}`, owner: cliUser(), extra: { username: o.username, role: r } });

@@ -14,6 +14,8 @@ export interface UserClaims {
   uid?: number;
   /** issued at, seconds (set by signToken) */
   iat?: number;
+  /** every role the user holds now, built-in and custom: read from the database per request, never put in tokens */
+  roles?: string[];
 }
 
 export interface TaskClaims {

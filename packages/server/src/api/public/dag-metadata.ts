@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import { visibleDags } from '../dag-access.ts';
 import { HttpError, notFound, unprocessable } from '../errors.ts';
 import { intParam, stringList, Where } from './filters.ts';
 import { orderBy, paging } from './pagination.ts';
@@ -39,7 +40,7 @@ export function registerDagMetadataRoutes(app: FastifyInstance, pool: pg.Pool) {
 
   app.get('/api/v2/dagStats', async (req) => {
     const dagIds = stringList((req.query as Record<string, unknown>).dag_ids, 'dag_ids').flatMap((d) => d.split(','));
-    const w = new Where().add('d.is_active').anyOf('d.dag_id', dagIds);
+    const w = new Where().add('d.is_active').anyOf('d.dag_id', dagIds).visible('d.dag_id', visibleDags(req));
     const r = await pool.query<{ dag_id: string; state: string | null; n: number }>(
       `SELECT d.dag_id, r.state, count(r.id)::int AS n FROM dag d LEFT JOIN dag_run r ON r.dag_id = d.dag_id ${w.sql()} GROUP BY d.dag_id, r.state ORDER BY d.dag_id`,
       w.args,
@@ -61,9 +62,11 @@ export function registerDagMetadataRoutes(app: FastifyInstance, pool: pg.Pool) {
   app.get('/api/v2/dagTags', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { limit, offset } = paging(q);
-    const w = new Where().like('tag', q.tag_name_pattern);
+    // tags of the DAGs the user may see: that list, when there is one, is bound first, as $1
+    const visible = visibleDags(req);
+    const w = new Where(visible === null ? [] : [visible]).like('tag', q.tag_name_pattern);
     const order = orderBy(q.order_by, { name: 'tag' }, 'name');
-    const tags = `SELECT DISTINCT unnest(tags) AS tag FROM dag WHERE is_active`;
+    const tags = `SELECT DISTINCT unnest(tags) AS tag FROM dag WHERE is_active${visible === null ? '' : ' AND dag_id = ANY($1::text[])'}`;
     const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${tags}) t ${w.sql()}`, w.args);
     const rows = await pool.query<{ tag: string }>(`SELECT tag FROM (${tags}) t ${w.sql()} ORDER BY ${order} LIMIT $${w.args.length + 1} OFFSET $${w.args.length + 2}`, [...w.args, limit, offset]);
     return { tags: rows.rows.map((t) => t.tag), total_entries: total.rows[0].n };
@@ -77,7 +80,7 @@ export function registerDagMetadataRoutes(app: FastifyInstance, pool: pg.Pool) {
       throw unprocessable(`query: warning_type must be one of 'asset conflict', 'non-existent pool', 'runtime varying value'`);
     }
     const order = orderBy(q.order_by, { dag_id: 'dag_id', warning_type: 'warning_type', timestamp: 'timestamp', message: 'message' }, 'dag_id');
-    const w = new Where();
+    const w = new Where().visible('dag_id', visibleDags(req));
     if (q.dag_id !== undefined) w.add('dag_id = ?', String(q.dag_id));
     if (q.warning_type !== undefined) w.add('warning_type = ?', String(q.warning_type));
     const warnings = `
@@ -107,7 +110,7 @@ export function registerDagMetadataRoutes(app: FastifyInstance, pool: pg.Pool) {
     if (dag_id !== '~') {
       await dagExists(dag_id);
       w.add('dag_id = ?', dag_id);
-    }
+    } else w.visible('dag_id', visibleDags(req));
     const version = intParam(q.version_number, 'version_number');
     if (version !== undefined) w.add('version_number = ?', version);
     if (q.bundle_name !== undefined && q.bundle_name !== 'dags-folder') w.add('false');

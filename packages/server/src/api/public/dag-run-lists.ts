@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { getDagRun, type DagRunRow } from '../../db/sql/dag-runs.ts';
 import { xcomValue, getXCom } from '../../db/sql/xcom.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
+import { visibleDags } from '../dag-access.ts';
 import { notFound, unprocessable } from '../errors.ts';
 import { dagRunResponse, VERSION_JOIN, VERSION_SELECT, type VersionColumns } from '../serializers.ts';
 import { stringList, Where } from './filters.ts';
@@ -76,6 +77,7 @@ export function registerDagRunListRoutes(app: FastifyInstance, deps: { pool: pg.
     await dagMustExist(dag_id);
     const w = new Where();
     if (dag_id !== '~') w.add('r.dag_id = ?', dag_id);
+    else w.visible('r.dag_id', visibleDags(req));
     runFilters(w, q);
     return list(w, orderBy(q.order_by, ORDER_COLUMNS, 'id'), limit, offset);
   });
@@ -94,7 +96,7 @@ export function registerDagRunListRoutes(app: FastifyInstance, deps: { pool: pg.
     for (const k of ['dag_ids', 'states']) if (b[k] !== undefined && b[k] !== null && !Array.isArray(b[k])) throw unprocessable(`${k} must be a list`);
     // the batch form is only for `~` (all DAGs, narrowed by dag_ids), as in Airflow
     if (dag_id !== '~') throw unprocessable('Use ~ as the dag_id and dag_ids in the body to list runs of several DAGs');
-    const w = new Where();
+    const w = new Where().visible('r.dag_id', visibleDags(req));
     const dagIds = stringList(b.dag_ids, 'dag_ids');
     w.anyOf('r.dag_id', dagIds);
     runFilters(w, { ...b, state: (b.states as unknown[] | undefined)?.filter((x) => x !== null) });

@@ -4,8 +4,10 @@ import type pg from 'pg';
 import { getDag, getDagVersion, setPaused, type DagRow } from '../../db/sql/dags.ts';
 import { logEvent } from '../../db/sql/event-log.ts';
 import type { XComObjectStorage } from '../../xcom/object-storage.ts';
+import { visibleDags } from '../dag-access.ts';
 import { badRequest, conflict, notFound, unprocessable } from '../errors.ts';
 import { dagResponse, dagVersionResponse } from '../serializers.ts';
+import { Where } from './filters.ts';
 import { boolParam, likePatterns, orderBy, paging } from './pagination.ts';
 import { deleteDag, runningMessage } from './dag-deletion.ts';
 
@@ -68,8 +70,9 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
   const withErrors = `SELECT d.*, EXISTS (SELECT 1 FROM import_error e WHERE e.filename = d.fileloc) AS has_import_errors FROM dag d`;
 
   /** The filters GET /dags and PATCH /dags share, as SQL conditions on `d`; values are always bound parameters. */
-  const dagFilters = (q: Record<string, unknown>, args: unknown[], username: string | null) => {
+  const dagFilters = (q: Record<string, unknown>, args: unknown[], username: string | null, visible: string[] | null) => {
     const where: string[] = [];
+    if (visible !== null) where.push(`d.dag_id = ANY($${args.push(visible)}::text[])`);
     const excludeStale = boolParam(q.exclude_stale) ?? boolParam(q.only_active) ?? true;
     if (excludeStale) where.push('d.is_active');
     const paused = boolParam(q.paused);
@@ -101,10 +104,10 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
     return where.length ? `WHERE ${where.join(' AND ')}` : '';
   };
 
-  const listDags = async (q: Record<string, unknown>, username: string | null) => {
+  const listDags = async (q: Record<string, unknown>, username: string | null, visible: string[] | null) => {
     const { limit, offset } = paging(q);
     const args: unknown[] = [];
-    const whereSql = dagFilters(q, args, username);
+    const whereSql = dagFilters(q, args, username, visible);
     const order = orderBy(q.order_by, DAG_ORDER, 'dag_id');
     const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM dag d ${whereSql}`, args);
     const rows = await pool.query<DagRow & { has_import_errors: boolean }>(
@@ -115,7 +118,7 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
   };
 
   app.get('/api/v2/dags', async (req) => {
-    const { rows, total } = await listDags(req.query as Record<string, unknown>, req.user?.sub ?? null);
+    const { rows, total } = await listDags(req.query as Record<string, unknown>, req.user?.sub ?? null, visibleDags(req));
     return { dags: rows.map(dagResponse), total_entries: total };
   });
 
@@ -124,7 +127,8 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
     const q = req.query as Record<string, unknown>;
     const isPaused = pausedBody(req.body, q.update_mask);
     if (q.dag_id_pattern === undefined || q.dag_id_pattern === '') throw badRequest('dag_id_pattern is required to change several DAGs at once (use ~ for all DAGs)');
-    const { rows } = await listDags({ ...q, limit: q.limit ?? 10000 }, req.user?.sub ?? null);
+    // a custom role changes only the DAGs it may edit (visibleDags holds those for this route)
+    const { rows } = await listDags({ ...q, limit: q.limit ?? 10000 }, req.user?.sub ?? null, visibleDags(req));
     for (const row of rows) {
       await setPaused(pool, row.dag_id, isPaused);
       await logEvent(pool, { event: isPaused ? 'paused' : 'unpaused', owner: req.user?.sub ?? null, dag_id: row.dag_id, extra: { dag_id_pattern: q.dag_id_pattern } });
@@ -227,9 +231,14 @@ export function registerDagRoutes(app: FastifyInstance, pool: pg.Pool, storage: 
   app.get('/api/v2/importErrors', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { limit, offset } = paging(q);
+    const w = new Where();
     const patterns = likePatterns(q.filename_pattern);
-    const where = patterns ? 'WHERE filename ILIKE ANY($1::text[])' : '';
-    const args: unknown[] = patterns ? [patterns] : [];
+    if (patterns) w.add('filename ILIKE ANY(?::text[])', patterns);
+    // an import error names a file, not a DAG: shown when the file holds a DAG the user may read
+    const visible = visibleDags(req);
+    if (visible !== null) w.add('filename IN (SELECT d.fileloc FROM dag d WHERE d.dag_id = ANY(?::text[]))', visible);
+    const where = w.sql();
+    const args = w.args;
     const order = orderBy(q.order_by, { id: 'id', import_error_id: 'id', timestamp: 'timestamp', filename: 'filename', bundle_name: 'id', stacktrace: 'stacktrace' }, 'id');
     const total = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_error ${where}`, args);
     const rows = await pool.query<{ id: number; filename: string; stacktrace: string; message: string; timestamp: Date }>(

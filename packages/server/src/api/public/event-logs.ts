@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { getEventLog, listEventLogs, type EventLogRow } from '../../db/sql/event-log.ts';
+import { visibleDags } from '../dag-access.ts';
 import { notFound } from '../errors.ts';
 import { dateValue, intParam, stringList, Where } from './filters.ts';
 import { orderBy, paging } from './pagination.ts';
@@ -30,7 +31,8 @@ export function registerEventLogRoutes(app: FastifyInstance, pool: pg.Pool) {
   app.get('/api/v2/eventLogs', async (req) => {
     const q = req.query as Record<string, unknown>;
     const { limit, offset } = paging(q);
-    const w = new Where();
+    // a custom role without Audit Logs sees the entries of the DAGs it may read, none of the others
+    const w = new Where().visible('dag_id', visibleDags(req));
     for (const column of ['dag_id', 'task_id', 'run_id', 'owner', 'event'] as const) {
       if (q[column] !== undefined) w.add(`${column} = ?`, String(q[column]));
       w.like(column, q[`${column}_pattern`]);
@@ -52,7 +54,8 @@ export function registerEventLogRoutes(app: FastifyInstance, pool: pg.Pool) {
     const { event_log_id } = req.params as { event_log_id: string };
     const id = intParam(event_log_id, 'event_log_id');
     const row = id === undefined ? null : await getEventLog(pool, id);
-    if (!row) throw notFound(`The Event Log with id: \`${event_log_id}\` not found`);
+    const visible = visibleDags(req);
+    if (!row || (visible !== null && !visible.includes(row.dag_id ?? ''))) throw notFound(`The Event Log with id: \`${event_log_id}\` not found`);
     return eventLogResponse(row);
   });
 }

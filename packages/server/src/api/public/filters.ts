@@ -27,6 +27,11 @@ export class Where {
     return values.length ? this.add(`${column} = ANY(?::${cast}[])`, values) : this;
   }
 
+  /** `column = ANY(dagIds)` for the DAGs a user may see (api/dag-access.ts): null adds nothing, an empty list matches nothing. */
+  visible(column: string, dagIds: string[] | null): this {
+    return dagIds === null ? this : this.add(`${column} = ANY(?::text[])`, dagIds);
+  }
+
   /** `column ILIKE ANY(patterns)` for an Airflow `*_pattern` parameter. */
   like(column: string, pattern: unknown): this {
     const patterns = likePatterns(pattern === '~' ? undefined : pattern);

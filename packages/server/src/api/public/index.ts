@@ -18,6 +18,7 @@ import { registerDagRunListRoutes } from './dag-run-lists.ts';
 import { registerEventLogRoutes } from './event-logs.ts';
 import { registerLogRoutes } from './logs.ts';
 import { registerPoolRoutes } from './pools.ts';
+import { registerRoleRoutes } from './roles.ts';
 import { registerTaskInstanceListRoutes } from './task-instance-lists.ts';
 import { registerUserRoutes } from './users.ts';
 
@@ -34,6 +35,7 @@ export function registerPublicApi(app: FastifyInstance, deps: ApiDeps, storage: 
   registerTaskInstanceListRoutes(app, deps.pool);
   registerComponentRoutes(app, deps.pool);
   registerUserRoutes(app, deps.pool);
+  registerRoleRoutes(app, deps.pool);
   registerAssetRoutes(app, { pool: deps.pool, onRunCreated: deps.onRunCreated });
   registerOpenApi(app);
 }

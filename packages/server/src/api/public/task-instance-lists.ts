@@ -10,6 +10,7 @@ import { getDagRun } from '../../db/sql/dag-runs.ts';
 import { getDagVersion } from '../../db/sql/dags.ts';
 import type { TaskInstanceRow, TiState } from '../../db/sql/task-instances.ts';
 import { countUpstream, evaluateTriggerRule } from '../../scheduler/trigger-rules.ts';
+import { visibleDags } from '../dag-access.ts';
 import { badRequest, notFound, unprocessable } from '../errors.ts';
 import { taskInstanceResponse, VERSION_JOIN, VERSION_SELECT, type VersionColumns } from '../serializers.ts';
 import { intParam, stringList, Where } from './filters.ts';
@@ -90,12 +91,12 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
     return { task_instances: rows.rows.map(taskInstanceResponse), total_entries: total.rows[0].n };
   };
 
-  /** `~` means any; a named DAG or run must exist (404 otherwise, as in Airflow). */
-  const scope = async (w: Where, dagId: string, runId: string) => {
+  /** `~` means any the user may see; a named DAG or run must exist (404 otherwise, as in Airflow). */
+  const scope = async (w: Where, dagId: string, runId: string, visible: string[] | null) => {
     if (dagId !== '~') {
       if (!(await pool.query('SELECT 1 FROM dag WHERE dag_id = $1', [dagId])).rowCount) throw notFound(`DAG with dag_id: \`${dagId}\` was not found`);
       w.add('ti.dag_id = ?', dagId);
-    }
+    } else w.visible('ti.dag_id', visible);
     if (runId !== '~') {
       if (dagId !== '~' && !(await getDagRun(pool, dagId, runId))) throw notFound(`DagRun with run_id: \`${runId}\` was not found`);
       w.add('ti.run_id = ?', runId);
@@ -107,7 +108,7 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
     const q = req.query as Record<string, unknown>;
     const { limit, offset } = paging(q);
     const w = new Where();
-    await scope(w, dag_id, run_id);
+    await scope(w, dag_id, run_id, visibleDags(req));
     tiFilters(w, q);
     return list(w, orderBy(q.order_by, ORDER_COLUMNS, 'map_index'), limit, offset);
   });
@@ -128,7 +129,7 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
     const offset = b.page_offset ?? 0;
     if (!Number.isInteger(limit) || (limit as number) < 0 || !Number.isInteger(offset) || (offset as number) < 0) throw unprocessable('page_limit and page_offset must be non-negative integers');
     const w = new Where();
-    await scope(w, dag_id, run_id);
+    await scope(w, dag_id, run_id, visibleDags(req));
     w.anyOf('ti.dag_id', stringList(b.dag_ids, 'dag_ids')).anyOf('ti.run_id', stringList(b.dag_run_ids, 'dag_run_ids'));
     tiFilters(w, { ...b, state: (b.state as unknown[] | undefined)?.map((s) => (s === null ? 'none' : s)) });
     return list(w, orderBy(b.order_by ?? undefined, ORDER_COLUMNS, 'map_index'), limit as number, offset as number);
@@ -139,7 +140,7 @@ export function registerTaskInstanceListRoutes(app: FastifyInstance, pool: pg.Po
     const q = req.query as Record<string, unknown>;
     const { limit, offset } = paging(q);
     const w = new Where();
-    await scope(w, dag_id, run_id);
+    await scope(w, dag_id, run_id, visibleDags(req));
     w.add('ti.task_id = ?', task_id).add('ti.map_index >= 0');
     tiFilters(w, q);
     const found = await list(w, orderBy(q.order_by, ORDER_COLUMNS, 'map_index'), limit, offset);

@@ -1,31 +1,19 @@
 /**
- * Users and roles over HTTP, at the paths and in the shapes of Airflow's FAB
- * auth manager API (/auth/fab/v1/users, /auth/fab/v1/roles), which Airflow
- * clients and scripts already use. Admin only (see security/permissions.ts).
+ * Users over HTTP, at the paths and in the shapes of Airflow's FAB auth
+ * manager API (/auth/fab/v1/users), which Airflow clients and scripts already
+ * use. Admin only (see security/permissions.ts). Roles are in roles.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { logEvent } from '../../db/sql/event-log.ts';
-import { inTransaction } from '../../db/sql/queryable.ts';
-import { createUser, deleteUser, findUser, listUsers, resetPassword, ROLES, updateUser, type PublicUser, type Role } from '../../db/sql/users.ts';
+import { inTransaction, type Queryable } from '../../db/sql/queryable.ts';
+import { roleNames, unknownRoles } from '../../db/sql/roles.ts';
+import { createUser, deleteUser, findUser, listUsers, resetPassword, updateUser, type PublicUser } from '../../db/sql/users.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { paging } from './pagination.ts';
 
 export const MIN_PASSWORD = 8;
 export const USERNAME = /^[\w.@+-]{1,128}$/;
-
-/** What each role may do, as Airflow names permissions (each role also has those of the roles below it). */
-const ROLE_ACTIONS: Record<Role, string[]> = {
-  Viewer: ['can_read on DAGs', 'can_read on DAG Runs', 'can_read on Task Instances', 'can_read on Task Logs', 'can_read on XComs', 'can_read on Audit Logs', 'can_read on ImportError', 'can_read on Jobs', 'can_read on Pools', 'can_read on Plugins', 'can_read on Providers'],
-  User: ['can_edit on DAGs', 'can_delete on DAGs', 'can_create on DAG Runs', 'can_edit on DAG Runs', 'can_delete on DAG Runs', 'can_edit on Task Instances', 'can_create on XComs'],
-  Op: ['can_read on Configurations', 'can_create on Variables', 'can_read on Variables', 'can_edit on Variables', 'can_delete on Variables', 'can_create on Connections', 'can_read on Connections', 'can_edit on Connections', 'can_delete on Connections', 'can_create on Pools', 'can_edit on Pools', 'can_delete on Pools'],
-  Admin: ['can_create on Users', 'can_read on Users', 'can_edit on Users', 'can_delete on Users', 'can_read on Roles'],
-};
-
-function roleResponse(role: Role) {
-  const included = ROLES.slice(ROLES.indexOf(role));
-  return { name: role, actions: included.flatMap((r) => ROLE_ACTIONS[r]).map((a) => ({ action: { name: a.split(' on ')[0] }, resource: { name: a.split(' on ')[1] } })) };
-}
 
 function userResponse(u: PublicUser) {
   return {
@@ -49,7 +37,7 @@ interface UserInput {
   email?: string | null;
   first_name?: string;
   last_name?: string;
-  roles?: Role[];
+  roles?: string[];
   active?: boolean;
 }
 
@@ -64,16 +52,22 @@ function parseUser(raw: unknown, creating: boolean): UserInput {
   for (const f of ['first_name', 'last_name'] as const) if (b[f] !== undefined && typeof b[f] !== 'string') throw badRequest(`${f} must be a string`);
   if (b.email !== undefined && b.email !== null && (typeof b.email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(b.email))) throw badRequest('email must be an e-mail address');
   if (b.active !== undefined && typeof b.active !== 'boolean') throw badRequest('active must be true or false');
-  let roles: Role[] | undefined;
+  let roles: string[] | undefined;
   if (b.roles !== undefined) {
     if (!Array.isArray(b.roles)) throw badRequest('roles must be a list of {"name": …}');
     roles = b.roles.map((r) => {
       const name = typeof r === 'string' ? r : (r as { name?: unknown })?.name;
-      if (!ROLES.includes(name as Role)) throw badRequest(`Unknown role ${JSON.stringify(name)}: choose among ${ROLES.join(', ')}`);
-      return name as Role;
+      if (typeof name !== 'string') throw badRequest(`Unknown role ${JSON.stringify(name)}: roles must be a list of {"name": …}`);
+      return name;
     });
   }
   return { ...(b as UserInput), roles: roles ?? (creating ? ['Viewer'] : undefined) };
+}
+
+/** Refuses role names the role table does not have (built-in ones are always there). */
+async function checkRoles(db: Queryable, roles: string[] | undefined) {
+  const unknown = roles ? await unknownRoles(db, roles) : [];
+  if (unknown.length) throw badRequest(`Unknown role '${unknown[0]}': choose among ${(await roleNames(db)).join(', ')} (or create it with POST /auth/fab/v1/roles)`);
 }
 
 export function registerUserRoutes(app: FastifyInstance, pool: pg.Pool) {
@@ -96,7 +90,8 @@ export function registerUserRoutes(app: FastifyInstance, pool: pg.Pool) {
   app.post('/auth/fab/v1/users', async (req) => {
     const input = parseUser(req.body, true);
     const user = await inTransaction(pool, async (db) => {
-      const created = await createUser(db, { username: input.username as string, password: input.password as string, roles: input.roles as Role[], email: input.email ?? null, first_name: input.first_name, last_name: input.last_name });
+      await checkRoles(db, input.roles);
+      const created = await createUser(db, { username: input.username as string, password: input.password as string, roles: input.roles as string[], email: input.email ?? null, first_name: input.first_name, last_name: input.last_name });
       if (!created) throw conflict(`Username \`${input.username}\` already exists. Use PATCH to update.`);
       await logEvent(db, { event: 'post_user', owner: owner(req), extra: { username: input.username, roles: input.roles } });
       return findUser(db, input.username as string);
@@ -112,6 +107,7 @@ export function registerUserRoutes(app: FastifyInstance, pool: pg.Pool) {
     const fields = mask === undefined ? null : new Set(String(mask).split(',').map((m) => m.trim()));
     const use = <K extends keyof UserInput>(k: K) => (fields === null || fields.has(k) ? input[k] : undefined);
     const user = await inTransaction(pool, async (db) => {
+      await checkRoles(db, use('roles'));
       const updated = await updateUser(db, username, { email: use('email'), first_name: use('first_name'), last_name: use('last_name'), roles: use('roles'), active: use('active') });
       if (!updated) throw missing(username);
       const password = use('password');
@@ -130,13 +126,5 @@ export function registerUserRoutes(app: FastifyInstance, pool: pg.Pool) {
       await logEvent(db, { event: 'delete_user', owner: owner(req), extra: { username } });
     });
     reply.code(204);
-  });
-
-  app.get('/auth/fab/v1/roles', async () => ({ roles: ROLES.map(roleResponse), total_entries: ROLES.length }));
-
-  app.get('/auth/fab/v1/roles/:role_name', async (req) => {
-    const { role_name } = req.params as { role_name: string };
-    if (!ROLES.includes(role_name as Role)) throw notFound(`The Role with name \`${role_name}\` was not found`);
-    return roleResponse(role_name as Role);
   });
 }

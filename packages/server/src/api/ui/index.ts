@@ -21,6 +21,8 @@ export function registerUi(app: FastifyInstance, deps: { pool: pg.Pool; config: 
     default_ui_timezone: deps.config.str('webserver', 'default_ui_timezone'),
     username: req.user?.sub ?? null,
     role: req.user?.role ?? null,
+    // built-in and custom: what a user without a built-in role holds
+    roles: req.user?.roles ?? [],
   }));
   registerUiRecentRuns(app, deps.pool);
   registerUiGridRoutes(app, deps.pool);

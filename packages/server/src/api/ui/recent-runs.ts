@@ -2,12 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { DagRunRow } from '../../db/sql/dag-runs.ts';
+import { visibleDags } from '../dag-access.ts';
 import { badRequest } from '../errors.ts';
 
 export function registerUiRecentRuns(app: FastifyInstance, pool: pg.Pool) {
   app.get('/ui/dags/recent_runs', async (req) => {
     const q = req.query as { dag_ids?: string | string[]; limit?: string };
-    const dagIds = q.dag_ids === undefined ? [] : Array.isArray(q.dag_ids) ? q.dag_ids : q.dag_ids.split(',');
+    const visible = visibleDags(req);
+    const asked = q.dag_ids === undefined ? [] : Array.isArray(q.dag_ids) ? q.dag_ids : q.dag_ids.split(',');
+    // DAGs the user may not read get no entry at all, not even an empty one
+    const dagIds = visible === null ? asked : asked.filter((id) => visible.includes(id));
     const limit = q.limit === undefined ? 10 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw badRequest('limit must be an integer from 1 to 50');
     const rows = await pool.query<Pick<DagRunRow, 'dag_id' | 'run_id' | 'state' | 'run_type' | 'logical_date' | 'run_after' | 'start_date' | 'end_date'>>(

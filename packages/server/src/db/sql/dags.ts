@@ -22,6 +22,8 @@ export interface DagRow {
   next_dagrun_data_interval_start: Date | null;
   next_dagrun_data_interval_end: Date | null;
   next_dagrun_create_after: Date | null;
+  /** role → resource ('DAGs', 'DAG Runs') → actions, from the DAG's access_control */
+  access_control: Record<string, Record<string, string[]>> | null;
 }
 
 export function hashDag(data: SerializedDag): string {
@@ -47,14 +49,14 @@ export async function upsertDag(db: Queryable, input: UpsertDagInput): Promise<{
   const isPaused = data.is_paused_upon_creation ?? input.pausedByDefault;
   await db.query(
     `INSERT INTO dag (dag_id, is_paused, is_active, fileloc, relative_fileloc, description, owners, tags,
-                      timetable_summary, timetable_description, max_active_runs, max_active_tasks, last_parsed_time)
-     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+                      timetable_summary, timetable_description, max_active_runs, max_active_tasks, access_control, last_parsed_time)
+     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
      ON CONFLICT (dag_id) DO UPDATE SET
        is_active = true, fileloc = EXCLUDED.fileloc, relative_fileloc = EXCLUDED.relative_fileloc,
        description = EXCLUDED.description, owners = EXCLUDED.owners, tags = EXCLUDED.tags,
        timetable_summary = EXCLUDED.timetable_summary, timetable_description = EXCLUDED.timetable_description,
        max_active_runs = EXCLUDED.max_active_runs, max_active_tasks = EXCLUDED.max_active_tasks,
-       last_parsed_time = now()`,
+       access_control = EXCLUDED.access_control, last_parsed_time = now()`,
     [
       data.dag_id,
       isPaused,
@@ -67,6 +69,8 @@ export async function upsertDag(db: Queryable, input: UpsertDagInput): Promise<{
       input.timetableDescription,
       data.max_active_runs ?? input.defaultMaxActiveRuns,
       data.max_active_tasks ?? input.defaultMaxActiveTasks,
+      // in a column as well as in the version, so that authorization joins it with users' roles
+      data.access_control ? JSON.stringify(data.access_control) : null,
     ],
   );
   const inserted = await db.query<{ id: number }>(

@@ -5,14 +5,20 @@
 import crypto from 'node:crypto';
 import type { Queryable } from './queryable.ts';
 
+/** Airflow's built-in roles, most powerful first; users may also hold custom roles (the role table). */
 export const ROLES = ['Admin', 'Op', 'User', 'Viewer'] as const;
 export type Role = (typeof ROLES)[number];
+
+export function isBuiltinRole(name: string): name is Role {
+  return (ROLES as readonly string[]).includes(name);
+}
 
 export interface UserRow {
   id: number;
   username: string;
   password_hash: string;
-  roles: Role[];
+  /** built-in and custom role names */
+  roles: string[];
   email: string | null;
   first_name: string;
   last_name: string;
@@ -37,7 +43,7 @@ export function checkPassword(password: string, stored: string): boolean {
   return crypto.timingSafeEqual(actual, expected);
 }
 
-/** The most powerful of a user's roles (Admin > Op > User > Viewer). */
+/** The most powerful of a user's built-in roles (Admin > Op > User > Viewer); custom roles do not count. */
 export function highestRole(roles: readonly string[]): Role | null {
   return ROLES.find((r) => roles.includes(r)) ?? null;
 }
@@ -65,7 +71,7 @@ export async function upsertUser(db: Queryable, username: string, password: stri
 export interface NewUser {
   username: string;
   password: string;
-  roles: Role[];
+  roles: string[];
   email: string | null;
   first_name?: string;
   last_name?: string;
@@ -101,7 +107,7 @@ export async function resetPassword(db: Queryable, username: string, password: s
 }
 
 /** Changes the given fields (undefined = unchanged); null when there is no such user. */
-export async function updateUser(db: Queryable, username: string, u: { email?: string | null; first_name?: string; last_name?: string; roles?: Role[]; active?: boolean }): Promise<PublicUser | null> {
+export async function updateUser(db: Queryable, username: string, u: { email?: string | null; first_name?: string; last_name?: string; roles?: string[]; active?: boolean }): Promise<PublicUser | null> {
   const r = await db.query<PublicUser>(
     `UPDATE users SET
        email = CASE WHEN $2::boolean THEN $3 ELSE email END,
@@ -116,7 +122,7 @@ export async function updateUser(db: Queryable, username: string, u: { email?: s
   return r.rows[0] ?? null;
 }
 
-export async function addRole(db: Queryable, username: string, role: Role): Promise<PublicUser | null> {
+export async function addRole(db: Queryable, username: string, role: string): Promise<PublicUser | null> {
   const r = await db.query<PublicUser>(
     `UPDATE users SET roles = CASE WHEN $2 = ANY(roles) THEN roles ELSE roles || ARRAY[$2] END WHERE username = $1
      RETURNING id, username, roles, email, first_name, last_name, active, created_at, changed_at`,
@@ -125,7 +131,7 @@ export async function addRole(db: Queryable, username: string, role: Role): Prom
   return r.rows[0] ?? null;
 }
 
-export async function removeRole(db: Queryable, username: string, role: Role): Promise<PublicUser | null> {
+export async function removeRole(db: Queryable, username: string, role: string): Promise<PublicUser | null> {
   const r = await db.query<PublicUser>(
     `UPDATE users SET roles = array_remove(roles, $2) WHERE username = $1
      RETURNING id, username, roles, email, first_name, last_name, active, created_at, changed_at`,
