@@ -8,6 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STRIPPED_CACHE_ENV, strippedCacheDir } from '../task-runner/stripped-cache.ts';
 import type { Executor, ProcessExit, Workload } from './workload.ts';
 
 /** The task process started from the TypeScript sources (when no bundle could be built). */
@@ -86,6 +87,8 @@ export class LocalExecutor implements Executor {
         ...(this.options.apiUrl ? { UPDRAFT_EXECUTION_API_URL: this.options.apiUrl } : {}),
         // task code may look for the installation's files (updraft.cfg …), as Airflow tasks read $AIRFLOW_HOME
         ...(this.options.home ? { UPDRAFT_HOME: this.options.home, AIRFLOW_HOME: this.options.home } : {}),
+        // DAG files load pre-stripped of their types: no TypeScript stripper to start in each task process
+        ...(this.options.home ? { [STRIPPED_CACHE_ENV]: strippedCacheDir(this.options.home) } : {}),
       },
     });
     child.on('error', () => undefined);

@@ -29,8 +29,9 @@ module.registerHooks({
   },
 });
 await import('./${target}');
-// DAG files are TypeScript: initialise Node's type stripping now, not when a task arrives
-await import('./warm.ts');
+// DAG files are TypeScript: without the stripped-source cache (see stripped-cache.ts),
+// initialise Node's type stripping now, not when a task arrives
+if (!process.env.UPDRAFT_STRIPPED_CACHE) await import('./warm.ts');
 `;
 
 function sourceHash(): string {

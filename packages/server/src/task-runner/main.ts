@@ -25,6 +25,10 @@ async function handle(workload: Workload) {
   process.exit(code);
 }
 
+// A process's first time-zone lookup loads ICU's zone data (10-50 ms; every DAG
+// checks its timezone when constructed): pay it while idle, not inside a try.
+new Intl.DateTimeFormat('en-US', { timeZone: 'UTC' }).format(0);
+
 if (process.env.UPDRAFT_EXECUTION_API_URL) await preconnect(process.env.UPDRAFT_EXECUTION_API_URL);
 
 process.on('message', (message: { type: string; workload: Workload }) => {

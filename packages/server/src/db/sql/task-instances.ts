@@ -164,7 +164,7 @@ export async function queueTis(db: Queryable, ids: string[], jobId: number): Pro
   if (ids.length === 0) return [];
   const r = await db.query<TaskInstanceRow & { dag_version_id: number }>(
     `UPDATE task_instance ti SET
-       state = 'queued', id = fresh.new_id, queued_dttm = now(), queued_by_job_id = $2,
+       state = 'queued', id = fresh.new_id, queued_dttm = clock_timestamp(), queued_by_job_id = $2,
        -- a rescheduled sensor or a resumed deferred task continues its try; anything else starts a new, clean one
        try_number = ti.try_number + CASE WHEN ti.keep_try THEN 0 ELSE 1 END,
        start_date = CASE WHEN ti.keep_try THEN ti.start_date END,
