@@ -14,6 +14,7 @@ import type { SerializedDag } from '@updraft/sdk';
 import { findDagFiles } from '../src/dag-processing/find-files.ts';
 import { ParserPool } from '../src/dag-processing/parse-file.ts';
 import { DagProcessor } from '../src/dag-processing/processor.ts';
+import { strippedCacheDir } from '../src/task-runner/stripped-cache.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { startTestDb, type TestDb, waitFor } from './helpers.ts';
 
@@ -118,6 +119,9 @@ describe('storing DAGs', () => {
     const source = dagSource('stored_dag', ['extract', 'load'], ", tags: ['etl'], description: 'first'");
     const file = write('stored.ts', source);
     await p.processAll();
+    // the parse kept the file stripped of its types, for task processes to load as is
+    const cache = strippedCacheDir(t.config.home);
+    assert.ok(fs.readdirSync(cache).some((entry) => fs.readFileSync(path.join(cache, entry), 'utf8').includes("'stored_dag'")), 'a stripped copy in the cache');
 
     const row = await dagRow('stored_dag');
     assert.ok(row, 'dag row');

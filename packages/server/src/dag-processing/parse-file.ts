@@ -50,8 +50,12 @@ export class ParserPool {
   /** when a job was last queued or settled, or a worker started (Date.now()) */
   private lastActive = 0;
 
-  constructor(options: { size: number; timeoutSeconds: number; idleSeconds?: number; entry?: string }) {
+  /** extra environment of the parsing processes */
+  private readonly env: Record<string, string>;
+
+  constructor(options: { size: number; timeoutSeconds: number; idleSeconds?: number; entry?: string; env?: Record<string, string> }) {
     this.size = options.size;
+    this.env = options.env ?? {};
     this.timeoutSeconds = options.timeoutSeconds;
     this.idleMs = (options.idleSeconds ?? 0) * 1000;
     this.entry = options.entry ?? WORKER_SOURCE;
@@ -105,7 +109,7 @@ export class ParserPool {
   }
 
   private spawn(): Worker {
-    const child = fork(this.entry, [], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    const child = fork(this.entry, [], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json', env: { ...process.env, ...this.env } });
     const worker: Worker = { child, job: null, parsed: 0, stderr: '' };
     child.stderr?.on('data', (d) => (worker.stderr = (worker.stderr + d).slice(-4000)));
     child.on('message', (result: ParseResult) => this.finish(worker, result, false));

@@ -25,6 +25,7 @@ import { describeSchedule, validateTimetable } from '../scheduler/timetable.ts';
 import type { Logger } from '../util/logger.ts';
 import { findDagFiles, mightDefineDag } from './find-files.ts';
 import { ensureBundle } from '../executors/runner-bundle.ts';
+import { STRIPPED_CACHE_ENV, strippedCacheDir } from '../task-runner/stripped-cache.ts';
 import { ParserPool } from './parse-file.ts';
 
 export const EXAMPLES_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples/dags');
@@ -62,6 +63,8 @@ export class DagProcessor {
           timeoutSeconds: config.float('core', 'dagbag_import_timeout'),
           idleSeconds: config.float('dag_processor', 'parser_idle_timeout'),
           entry: bundle?.parser,
+          // what parsing strips of its types, task processes then load as is (see stripped-cache.ts)
+          env: { [STRIPPED_CACHE_ENV]: strippedCacheDir(config.home) },
         }),
     );
     return this.parser;
