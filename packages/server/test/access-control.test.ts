@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { DAG_LIST_ROUTES } from '../src/security/permissions.ts';
 import { Contract, ContractClient, dbSnapshot } from './api-contract.ts';
 import { startStandalone, type TestStandalone, waitFor } from './helpers.ts';
 
@@ -70,6 +71,13 @@ describe('DAG access_control', () => {
     assert.deepEqual(r.rows[0].access_control, { team_a: { DAGs: ['can_edit', 'can_read'] } });
     assert.deepEqual(r.rows[0].serialized, r.rows[0].access_control);
     assert.equal((await s.db.pool.query("SELECT access_control FROM dag WHERE dag_id = 'private'")).rows[0].access_control, null);
+  });
+
+  test('every route said to narrow its list to visible DAGs is a registered route', () => {
+    for (const entry of DAG_LIST_ROUTES) {
+      const [method, url] = entry.split(' ');
+      assert.ok(s.app?.hasRoute({ method: method as 'GET', url }), entry);
+    }
   });
 
   test('a user with only a custom role lists only the DAGs it may read, and is refused the others with a message', async () => {
