@@ -2,14 +2,14 @@
  * The scheduler alone, on the DAG shapes of Airflow's scheduler_dag_execution_timing
  * perf script: `linear` (a chain) and `no_structure` (independent tasks), from
  * 1 DAG x 100 tasks to 10 DAGs x 1,000 tasks. The executor "runs" each try by
- * recording its start and success in the database at once, so what is measured is
+ * recording its start and success in the database at once (in batches), so what is measured is
  * the scheduler: run start, decisions, queueing. Task instances per second.
  */
 import { BashOperator, DAG, chain, resetDagRegistry, serializeDag } from '@updraft/sdk';
 import { openDatabase } from '../packages/server/src/db/database.ts';
 import { migrate } from '../packages/server/src/db/migrate.ts';
 import { upsertDag } from '../packages/server/src/db/sql/dags.ts';
-import { finishTry, notifyScheduler, startTry } from '../packages/server/src/db/sql/task-instances.ts';
+import { finishTries, notifyScheduler, startTries } from '../packages/server/src/db/sql/task-instances.ts';
 import type { Executor, ProcessExit, Workload } from '../packages/server/src/executors/workload.ts';
 import { triggerDagRun } from '../packages/server/src/scheduler/runs.ts';
 import { Scheduler } from '../packages/server/src/scheduler/scheduler.ts';
@@ -17,9 +17,16 @@ import { createLogger } from '../packages/server/src/util/logger.ts';
 import { QUICK, benchConfig, freshHome, waitUntil, writeResult } from './lib.ts';
 import type pg from 'pg';
 
+/**
+ * Completes every try it is given at once: the tries submitted within a
+ * millisecond are started and finished with one statement each and one
+ * notification, as a scheduler would record a batch of executor events. The
+ * executor costs a few statements per pass, not three round trips per task.
+ */
 class InstantExecutor implements Executor {
   private readonly pool: pg.Pool;
   private readonly listeners: ((e: ProcessExit) => void)[] = [];
+  private batch: Workload[] = [];
   private inFlight = 0;
   constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -35,14 +42,20 @@ class InstantExecutor implements Executor {
   }
   submit(w: Workload) {
     this.inFlight++;
-    void (async () => {
-      await startTry(this.pool, w.ti_id, 'bench', 0);
-      await finishTry(this.pool, w.ti_id, 'success', { retry_delay_seconds: 0, retry_exponential_backoff: false, max_retry_delay_seconds: null });
-      // what the Execution API does after a state change
-      await notifyScheduler(this.pool, w.dag_id);
-      this.inFlight--;
-      for (const l of this.listeners) l({ ti_id: w.ti_id, code: 0, signal: null, log_path: '', timed_out: false });
-    })();
+    this.batch.push(w);
+    // the scheduler hands over a pass's tries one by one, signing a token for each between them
+    if (this.batch.length === 1) setTimeout(() => void this.complete(), 1);
+  }
+  private async complete() {
+    const batch = this.batch;
+    this.batch = [];
+    const ids = batch.map((w) => w.ti_id);
+    await startTries(this.pool, ids, 'bench', 0);
+    await finishTries(this.pool, ids, 'success', { retry_delay_seconds: 0, retry_exponential_backoff: false, max_retry_delay_seconds: null });
+    // what the Execution API does after a state change
+    await notifyScheduler(this.pool, batch[0].dag_id);
+    this.inFlight -= batch.length;
+    for (const w of batch) for (const l of this.listeners) l({ ti_id: w.ti_id, code: 0, signal: null, log_path: '', timed_out: false });
   }
   async stop() {}
 }

@@ -129,6 +129,8 @@ export async function refreshNextDagrun(db: Queryable, dag: SerializedDag, now =
  * Creates the automated runs that are due, for unpaused DAGs under their
  * max_active_runs. DAG rows are locked (SKIP LOCKED) so two schedulers never
  * create the same run; the unique (dag_id, logical_date) is the last guard.
+ * NO KEY UPDATE lets a run triggered meanwhile (its foreign key check takes
+ * FOR KEY SHARE on the dag row) go ahead without waiting for this transaction.
  */
 export async function createScheduledRuns(pool: pg.Pool, now = new Date()): Promise<DagRunRow[]> {
   return inTransaction(pool, async (client) => {
@@ -137,7 +139,7 @@ export async function createScheduledRuns(pool: pg.Pool, now = new Date()): Prom
               (SELECT count(*) FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state IN ('queued', 'running') AND r.backfill_id IS NULL) AS active
        FROM dag d
        WHERE d.is_active AND NOT d.is_paused AND d.next_dagrun_create_after <= $1 AND d.latest_version_id IS NOT NULL
-       FOR UPDATE OF d SKIP LOCKED`,
+       FOR NO KEY UPDATE OF d SKIP LOCKED`,
       [now],
     );
     const created: DagRunRow[] = [];

@@ -113,7 +113,8 @@ export interface PoolRoom {
   open_slots: number;
 }
 
-export interface QueueCandidate extends TaskInstanceRow {
+/** What choosing among candidates needs: a few columns, not whole rows (thousands of them per pass in a big run). */
+export interface QueueCandidate extends Pick<TaskInstanceRow, 'id' | 'dag_id' | 'run_id' | 'task_id' | 'map_index' | 'pool' | 'pool_slots'> {
   max_active_tasks: number;
   dag_version_id: number;
   triggered_by: string | null;
@@ -138,7 +139,8 @@ export async function queueCandidates(db: Queryable, limit: number): Promise<Que
      ), dag_used AS (
        SELECT dag_id, count(*) AS n FROM active GROUP BY dag_id
      )
-     SELECT ti.*, d.max_active_tasks, r.dag_version_id, r.triggered_by,
+     SELECT ti.id, ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.pool, ti.pool_slots,
+            d.max_active_tasks, r.dag_version_id, r.triggered_by,
             p.pool IS NOT NULL AS pool_exists,
             CASE WHEN p.slots < 0 THEN NULL ELSE p.slots - coalesce(pu.used, 0) END AS pool_open,
             coalesce(du.n, 0) AS dag_active
@@ -187,13 +189,18 @@ export async function queueTis(db: Queryable, ids: string[], jobId: number): Pro
  * whose trigger fired) and keeps its start_date.
  */
 export async function startTry(db: Queryable, id: string, hostname: string, pid: number): Promise<(TaskInstanceRow & { resumed: boolean }) | null> {
+  return (await startTries(db, [id], hostname, pid))[0] ?? null;
+}
+
+/** startTry for several tries at once (an executor that reports them together). */
+export async function startTries(db: Queryable, ids: string[], hostname: string, pid: number): Promise<(TaskInstanceRow & { resumed: boolean })[]> {
   const r = await db.query<TaskInstanceRow & { resumed: boolean }>(
     `UPDATE task_instance SET state = 'running', start_date = coalesce(start_date, now()), hostname = $2, pid = $3, last_heartbeat_at = now()
-     WHERE id = $1 AND state = 'queued'
+     WHERE id = ANY($1::uuid[]) AND state = 'queued'
      RETURNING *, start_date <> now() AS resumed`,
-    [id, hostname, pid],
+    [ids, hostname, pid],
   );
-  return r.rows[0] ?? null;
+  return r.rows;
 }
 
 /** Returns false when the try is no longer running (cleared, marked, or failed as a zombie). */
@@ -222,6 +229,17 @@ export async function finishTry(
   retry: RetryPolicy,
   expected: TiState[] = ['running'],
 ): Promise<TaskInstanceRow | null> {
+  return (await finishTries(db, [id], outcome, retry, expected))[0] ?? null;
+}
+
+/** finishTry for several tries with the same outcome and retry policy. */
+export async function finishTries(
+  db: Queryable,
+  ids: string[],
+  outcome: TryOutcome,
+  retry: RetryPolicy,
+  expected: TiState[] = ['running'],
+): Promise<TaskInstanceRow[]> {
   const r = await db.query<TaskInstanceRow>(
     `WITH done AS (
        UPDATE task_instance SET
@@ -236,7 +254,7 @@ export async function finishTry(
          start_date = coalesce(start_date, now()),
          end_date = now(),
          duration = extract(epoch FROM now() - coalesce(start_date, now()))
-       WHERE id = $1 AND state = ANY($6::text[])
+       WHERE id = ANY($1::uuid[]) AND state = ANY($6::text[])
        RETURNING *
      ), history AS (
        INSERT INTO task_instance_history (id, dag_id, run_id, task_id, map_index, try_number, state, operator, pool, queue,
@@ -247,9 +265,9 @@ export async function finishTry(
        ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO NOTHING
      )
      SELECT * FROM done`,
-    [id, outcome, retry.retry_exponential_backoff, retry.retry_delay_seconds, retry.max_retry_delay_seconds, expected],
+    [ids, outcome, retry.retry_exponential_backoff, retry.retry_delay_seconds, retry.max_retry_delay_seconds, expected],
   );
-  return r.rows[0] ?? null;
+  return r.rows;
 }
 
 /** up_for_retry whose delay has passed, and sensors whose next poke is due → scheduled. */
