@@ -245,4 +245,23 @@ describe('stopping', () => {
     }, 15_000, 'PostgreSQL to stop');
     assert.equal(fs.existsSync(path.join(home, 'standalone.pid')), false);
   });
+
+  test('SIGTERM while starting: the start finishes, then everything stops cleanly', async () => {
+    const early = tempHome('updraft-cli-early-');
+    try {
+      const child = spawn(process.execPath, [BIN, 'standalone'], { env: env({ UPDRAFT_HOME: early }), stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout?.on('data', (d) => (out += d));
+      child.stderr?.on('data', (d) => (out += d));
+      // the embedded database is being created: well inside the start
+      await waitFor(() => fs.existsSync(path.join(early, 'db')), 30_000, 'the start to begin');
+      child.kill('SIGTERM');
+      const code = await new Promise((r) => child.once('exit', r));
+      assert.equal(code, 0, out);
+      assert.match(out, /SIGTERM received: stopping/);
+      assert.equal(fs.existsSync(path.join(early, 'db', 'postmaster.pid')), false, 'PostgreSQL stopped with it');
+    } finally {
+      fs.rmSync(early, { recursive: true, force: true });
+    }
+  });
 });

@@ -58,7 +58,18 @@ async function serve(which: ComponentSelection, port?: string) {
     if (!/^\d+$/.test(port)) throw new CliError(`--port must be a number, got '${port}'`);
     cfg = cfg.with({ 'api.port': Number(port) });
   }
+  // A stop asked for while starting (a supervisor's SIGTERM right after the health
+  // check passes) waits for the start to finish, then stops cleanly: ending the
+  // jobs (so health stops reporting them) and the embedded PostgreSQL.
+  let signalledEarly: string | null = null;
+  const remember = (signal: string) => {
+    signalledEarly ??= signal;
+  };
+  process.on('SIGINT', remember);
+  process.on('SIGTERM', remember);
   const running = await startComponents(cfg, which, (line) => process.stdout.write(`${line}\n`));
+  process.removeListener('SIGINT', remember);
+  process.removeListener('SIGTERM', remember);
   if (running.app) process.stdout.write(`Updraft ${VERSION} is running at ${running.url} (UPDRAFT_HOME=${cfg.home})\n`);
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -70,6 +81,7 @@ async function serve(which: ComponentSelection, port?: string) {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (signalledEarly) void shutdown(signalledEarly);
   await new Promise(() => undefined);
 }
 
