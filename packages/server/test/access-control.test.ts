@@ -297,3 +297,46 @@ describe('updraft roles', () => {
     });
   }
 });
+
+describe('more lists narrowed to readable DAGs', () => {
+  test('dagWarnings and listMapped (also with ~) show a custom role only the DAGs it may read', async () => {
+    // two DAGs with a warning (a pool that does not exist) and a mapped task; only one readable by team_w
+    const source = (dagId: string, extra: string) => `import { DAG, BashOperator } from '@updraft/sdk';
+      export default new DAG({ dag_id: '${dagId}', schedule: null, start_date: '2024-01-01', is_paused_upon_creation: false${extra} }, () => {
+        new BashOperator({ task_id: 'odd_pool', bash_command: 'true', pool: 'no_such_pool' });
+        BashOperator.partial({ task_id: 'mapped' }).expand({ bash_command: ['echo 1', 'echo 2'] });
+      });`;
+    s.writeDag('warn_visible.ts', source('warn_visible', ", access_control: { team_w: ['can_read'] }"));
+    s.writeDag('warn_hidden.ts', source('warn_hidden', ''));
+    for (const id of ['warn_visible', 'warn_hidden']) await s.waitForDag(id);
+    const runs: Record<string, string> = {};
+    for (const id of ['warn_visible', 'warn_hidden']) runs[id] = await s.trigger(id);
+    // the mapped task expands once the run is examined; odd_pool never runs (its pool does not exist)
+    await waitForMapped(runs);
+    assert.equal((await admin.raw('POST', '/auth/fab/v1/roles', { name: 'team_w', actions: [] })).status, 200);
+    const wanda = await userClient('wanda', ['team_w']);
+
+    const warnings = (body: { dag_warnings: { dag_id: string }[] }) => body.dag_warnings.map((w) => w.dag_id).filter((d) => d.startsWith('warn_')).sort();
+    assert.deepEqual(warnings(await admin.expect(200, 'GET', '/api/v2/dagWarnings')), ['warn_hidden', 'warn_visible']);
+    assert.deepEqual(warnings(await wanda.expect(200, 'GET', '/api/v2/dagWarnings')), ['warn_visible']);
+
+    const mapped = async (client: ContractClient, dagId: string, runId: string) =>
+      ((await client.expect(200, 'GET', `/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}/taskInstances/mapped/listMapped`)) as { task_instances: { dag_id: string }[] }).task_instances.map((t) => t.dag_id);
+    assert.deepEqual(await mapped(wanda, 'warn_visible', runs.warn_visible), ['warn_visible', 'warn_visible']);
+    assert.deepEqual([...new Set(await mapped(admin, '~', '~'))].filter((d) => d.startsWith('warn_')).sort(), ['warn_hidden', 'warn_visible']);
+    assert.deepEqual([...new Set(await mapped(wanda, '~', '~'))], ['warn_visible']);
+    const refused = await wanda.call('GET', `/api/v2/dags/warn_hidden/dagRuns/${encodeURIComponent(runs.warn_hidden)}/taskInstances/mapped/listMapped`);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.detail, /can_read on DAG 'warn_hidden'/);
+  });
+});
+
+async function waitForMapped(runs: Record<string, string>) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await s.db.pool.query("SELECT count(*)::int AS n FROM task_instance WHERE task_id = 'mapped' AND map_index >= 0 AND run_id = ANY($1)", [Object.values(runs)]);
+    if (r.rows[0].n === 4) return;
+    if (Date.now() > deadline) throw new Error('the mapped task did not expand');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
