@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STRIPPED_CACHE_ENV } from '../task-runner/stripped-cache.ts';
 
 const SERVER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SDK_SRC = path.resolve(SERVER_ROOT, '../sdk/src');
@@ -31,7 +32,7 @@ module.registerHooks({
 await import('./${target}');
 // DAG files are TypeScript: without the stripped-source cache (see stripped-cache.ts),
 // initialise Node's type stripping now, not when a task arrives
-if (!process.env.UPDRAFT_STRIPPED_CACHE) await import('./warm.ts');
+if (!process.env.${STRIPPED_CACHE_ENV}) await import('./warm.ts');
 `;
 
 function sourceHash(): string {
