@@ -139,12 +139,14 @@ describe('running DAGs', () => {
     // a try "running" on a machine that vanished: no process of ours, a stale heartbeat
     const runId = await trigger('ghost');
     await s.waitForRun('ghost', runId);
+    // one statement: a scheduler pass between two separate updates would see a running run
+    // whose only task succeeded and mark the run success again
     await s.db.pool.query(
-      "UPDATE dag_run SET state = 'running', end_date = NULL WHERE dag_id = 'ghost' AND run_id = $1",
-      [runId],
-    );
-    await s.db.pool.query(
-      "UPDATE task_instance SET state = 'running', id = gen_random_uuid(), last_heartbeat_at = now() - interval '1 hour' WHERE dag_id = 'ghost' AND run_id = $1",
+      `WITH ti AS (
+         UPDATE task_instance SET state = 'running', id = gen_random_uuid(), last_heartbeat_at = now() - interval '1 hour'
+          WHERE dag_id = 'ghost' AND run_id = $1
+       )
+       UPDATE dag_run SET state = 'running', end_date = NULL WHERE dag_id = 'ghost' AND run_id = $1`,
       [runId],
     );
     assert.equal(await s.waitForRun('ghost', runId, 15_000), 'failed');
