@@ -63,7 +63,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
   { section: 'scheduler', key: 'task_instance_heartbeat_timeout', type: 'float', min: 1, default: '300', description: 'Seconds without a heartbeat after which a running task is failed (or retried).' },
   { section: 'scheduler', key: 'task_queued_timeout', type: 'float', min: 1, default: '600', description: 'Seconds a task may stay queued before it is scheduled again.' },
   { section: 'scheduler', key: 'catchup_by_default', type: 'bool', default: 'false', description: 'catchup of DAGs that set none.' },
-  { section: 'scheduler', key: 'standalone_warm_processes', type: 'int', min: 0, default: '4', description: 'Task processes kept started and idle while tasks are flowing (one when idle), so a task starts without waiting for Node to boot.' },
+  { section: 'scheduler', key: 'standalone_warm_processes', type: 'int', min: 0, default: '10', description: 'Task processes kept started and idle while tasks are flowing (one when idle for 30 s), so a task starts without waiting for Node to boot. They are started when tries stop arriving for a moment; each holds ~15 MB of its own.' },
   { section: 'triggerer', key: 'capacity', type: 'int', min: 1, default: '1000', description: 'Triggers of deferred tasks one triggerer runs at once.' },
   { section: 'triggerer', key: 'job_heartbeat_sec', type: 'float', min: 0.05, default: '1', description: 'Seconds between triggerer passes (heartbeat, deferral timeouts, new triggers when no notification came).' },
   { section: 'dag_processor', key: 'refresh_interval', type: 'float', min: 1, default: '300', description: 'Seconds between full rescans of the DAG folder (file watching sees changes at once).' },

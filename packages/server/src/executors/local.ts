@@ -14,6 +14,13 @@ import type { Executor, ProcessExit, Workload } from './workload.ts';
 /** The task process started from the TypeScript sources (when no bundle could be built). */
 export const RUNNER_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'task-runner', 'main.ts');
 
+/** The pool is refilled once no try was submitted for this long (see replaceLater). */
+const QUIET_MS = 100;
+/** Below this many idle processes, each one taken is replaced as soon as its try has started. */
+const LOW_WATER = 4;
+/** When a try has not reported its start by then (a slow or failing start), its process is replaced anyway. */
+const REFILL_FALLBACK_MS = 250;
+
 interface Running {
   child: ChildProcess;
   workload: Workload;
@@ -39,6 +46,7 @@ export class LocalExecutor implements Executor {
   private readonly listeners: ((exit: ProcessExit) => void)[] = [];
   private stopping = false;
   private lastSubmit = 0;
+  private quietTimer: NodeJS.Timeout | undefined;
   private readonly shrinkTimer: NodeJS.Timeout;
 
   constructor(options: LocalExecutorOptions) {
@@ -95,9 +103,10 @@ export class LocalExecutor implements Executor {
     return child;
   }
 
-  private refill() {
+  /** Starts idle processes up to the pool's target (`at most` of them now). */
+  private refill(atMost = Number.POSITIVE_INFINITY) {
     if (this.stopping) return;
-    while (this.warm.length < this.warmTarget()) {
+    for (let n = 0; n < atMost && this.warm.length < this.warmTarget(); n++) {
       const child = this.spawnRunner();
       this.warm.push(child);
       child.once('exit', () => {
@@ -120,6 +129,7 @@ export class LocalExecutor implements Executor {
       for (const l of this.listeners) l(exit);
     });
     child.send({ type: 'run', workload });
+    this.replaceLater(child);
     if (workload.execution_timeout_seconds !== null) {
       // The task process enforces execution_timeout itself and reports the
       // failure; this is the backstop for a process too stuck to do so.
@@ -130,15 +140,43 @@ export class LocalExecutor implements Executor {
       }, ms);
       entry.timer.unref();
     }
-    // Starting a process blocks this thread for a few milliseconds: do it after
-    // the task has had time to announce itself, not on the handoff's critical path.
-    setTimeout(() => this.refill(), 30).unref();
+  }
+
+  /**
+   * When to start the processes that replace the ones tries took. Starting one
+   * stalls this thread (shared by the api-server and the scheduler) for 5-12 ms
+   * of fork and exec, and the new process then boots for ~40 ms of CPU: on two
+   * cores, either one during a handoff doubled its latency (measured: a 10-task
+   * chain's handoff p50 went from ~10 to ~20 ms). So the pool is refilled once
+   * tries stop arriving for a moment (QUIET_MS). Only when it runs low does a
+   * replacement start at once, after the try that took a process reports that
+   * it started (its handoff is over), so that a burst never waits for a cold boot.
+   */
+  private replaceLater(taken: ChildProcess) {
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.refill(), QUIET_MS);
+    this.quietTimer.unref();
+    if (this.warm.length >= LOW_WATER) return;
+    let replaced = false;
+    const replaceOne = () => {
+      if (replaced) return;
+      replaced = true;
+      clearTimeout(fallback);
+      this.refill(1);
+    };
+    // a try that never reports its start (it failed first) is replaced anyway
+    const fallback = setTimeout(replaceOne, REFILL_FALLBACK_MS);
+    fallback.unref();
+    taken.on('message', (m: { type?: string }) => {
+      if (m?.type === 'started') setImmediate(replaceOne);
+    });
   }
 
   /** Stops idle processes and waits for running tries (they are killed after `graceMs`). */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     clearInterval(this.shrinkTimer);
+    clearTimeout(this.quietTimer);
     for (const child of this.warm.splice(0)) child.kill('SIGKILL');
     const waits = [...this.active.values()].map(
       (r) =>

@@ -183,14 +183,15 @@ export class Scheduler {
     // a started scheduler keeps its own connection; one driven pass by pass (tests) borrows one
     const dedicated = this.running;
     const client = dedicated ? await this.deciderClient() : await this.deps.pool.connect();
-    let result: { finishedRuns: number; queued: Awaited<ReturnType<Scheduler['queue']>> };
+    let result: { finishedRuns: number; queued: Awaited<ReturnType<typeof queueTis>> };
     try {
-      // one round trip: begin, and take the queueing lock (one scheduler at a time
-      // decides and queues; each later statement reads what the previous holder committed)
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${QUEUE_LOCK})`);
-      if (!dedicated) await client.query('SET LOCAL synchronous_commit TO off');
-      result = { finishedRuns: await this.examineRuns(client), queued: await this.queue(client) };
-      await client.query('COMMIT');
+      // one round trip: begin, take the queueing lock (one scheduler at a time
+      // decides and queues; each later statement reads what the previous holder
+      // committed) and lock the running runs; another queues and commits
+      const begin = ['BEGIN', `SELECT pg_advisory_xact_lock(${QUEUE_LOCK})`, ...(dedicated ? [] : ['SET LOCAL synchronous_commit TO off'])];
+      const runs = await lockRunningRuns(client, RUNS_PER_PASS, begin);
+      const finishedRuns = await this.examineRuns(client, runs);
+      result = { finishedRuns, queued: await queueTis(client, await this.chooseToQueue(client), this.jobId, { commit: true }) };
       if (!dedicated) client.release();
     } catch (err) {
       // a broken connection is destroyed rather than reused
@@ -235,10 +236,9 @@ export class Scheduler {
   }
 
   /** Decides the task instances of every running run; returns how many runs finished. */
-  private async examineRuns(client: pg.PoolClient): Promise<number> {
+  private async examineRuns(client: pg.PoolClient, locked: Awaited<ReturnType<typeof lockRunningRuns>>): Promise<number> {
     const { log } = this.deps;
     let finishedRuns = 0;
-    const locked = await lockRunningRuns(client, RUNS_PER_PASS);
     if (locked.length === RUNS_PER_PASS) await touchSchedulingDecision(client, locked.map((r) => r.id));
     const runs = locked.filter((r) => this.owns(r));
     for (const run of runs) {
@@ -314,9 +314,8 @@ export class Scheduler {
     return true;
   }
 
-  /** The critical section: pick scheduled task instances within every limit, mark them queued, start them. */
-  /** Marks queued the scheduled task instances that fit every limit (in the caller's transaction). */
-  private async queue(client: pg.PoolClient) {
+  /** The scheduled task instances that fit every limit now, best first (read in the caller's transaction). */
+  private async chooseToQueue(client: pg.PoolClient): Promise<string[]> {
     const free = this.deps.executor.freeSlots();
     if (free <= 0) return [];
     const candidates = (await queueCandidates(client, free * 4 + 32)).filter((t) => this.owns(t));
@@ -341,7 +340,7 @@ export class Scheduler {
       if (taskLimit) taskLimit.active++;
       chosen.push(ti.id);
     }
-    return queueTis(client, chosen, this.jobId);
+    return chosen;
   }
 
   /**
@@ -370,7 +369,7 @@ export class Scheduler {
   }
 
   /** Hands queued tries to the executor, each with a token for that try only. */
-  private async submit(queued: Awaited<ReturnType<Scheduler['queue']>>) {
+  private async submit(queued: Awaited<ReturnType<typeof queueTis>>) {
     const { executor, config } = this.deps;
     for (const ti of queued) {
       const dag = await this.version(ti.dag_version_id);

@@ -15,7 +15,9 @@ async function handle(workload: Workload) {
   let code = 0;
   try {
     // 3 tells the executor the try was stopped from outside (cleared, marked): the scheduler looks at it
-    if ((await runTask(workload, taskLog)) === 'stopped_externally') code = 3;
+    // 'started' lets the executor start this process's replacement now, while the task runs, rather than during a handoff
+    const started = () => process.send?.({ type: 'started' });
+    if ((await runTask(workload, taskLog, started)) === 'stopped_externally') code = 3;
   } catch (err) {
     taskLog.write('task-runner', 'ERROR', `The task runner failed: ${(err as Error).stack ?? err}`);
     code = 1;

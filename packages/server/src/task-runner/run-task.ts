@@ -85,12 +85,14 @@ async function runCallbacks(task: BaseOperator, name: string, context: Context, 
   }
 }
 
-export async function runTask(w: Workload, taskLog: TaskLog): Promise<TryResult> {
+/** `onStarted`: called once the api-server has marked the try running (the handoff to this try is over). */
+export async function runTask(w: Workload, taskLog: TaskLog, onStarted?: () => void): Promise<TryResult> {
   const log = taskLog.logger('task');
   const client = new ExecutionClient(w.api_url, w.token);
   let start: StartResponse;
   try {
     start = await client.start(w.ti_id, os.hostname(), process.pid);
+    onStarted?.();
   } catch (err) {
     if (err instanceof ExecutionApiError && err.status === 409) {
       log.warning(`Not starting: ${err.message}`);

@@ -1,7 +1,7 @@
 /** dag_run rows: creation (with its task instances) and the run-level state transitions. */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import type { Queryable } from './queryable.ts';
+import { lastResult, type Queryable } from './queryable.ts';
 import type { TiState } from './task-instances.ts';
 
 export type RunType = 'scheduled' | 'manual' | 'backfill' | 'asset_triggered';
@@ -139,29 +139,34 @@ export async function startQueuedRuns(db: Queryable): Promise<DagRunRow[]> {
 
 /**
  * Running runs not being examined by another scheduler right now (the rows
- * stay locked until commit), each with the states of its task instances —
- * one round trip, as this is on the path of every handoff. NO KEY UPDATE, not
- * UPDATE: a finishing try's history row checks its foreign key to dag_run with
- * FOR KEY SHARE, which FOR UPDATE would block until this pass commits (measured:
- * a third of the database time of the scheduler-alone benchmark was such waits).
+ * stay locked until commit), each with the states of its task instances.
+ * NO KEY UPDATE, not UPDATE: a finishing try's history row checks its foreign
+ * key to dag_run with FOR KEY SHARE, which FOR UPDATE would block until this
+ * pass commits (measured: a third of the database time of the scheduler-alone
+ * benchmark was such waits).
+ *
+ * `before`: statements sent ahead of it in the same round trip (the pass's
+ * BEGIN and lock), as this is on the path of every handoff. Several statements
+ * in one message need the simple query protocol, which takes no parameters:
+ * hence the limit in the text (a number of ours, checked).
  */
 export async function lockRunningRuns(
   client: pg.PoolClient,
   limit: number,
+  before: string[] = [],
 ): Promise<(DagRunRow & { tis: { task_id: string; map_index: number; state: TiState | null }[] })[]> {
-  const r = await client.query<DagRunRow & { tis: { task_id: string; map_index: number; state: TiState | null }[] }>(
-    `WITH runs AS (
+  if (!Number.isSafeInteger(limit) || limit <= 0) throw new Error(`lockRunningRuns: bad limit ${limit}`);
+  const select = `WITH runs AS (
        SELECT * FROM dag_run WHERE state = 'running'
-       ORDER BY last_scheduling_decision NULLS FIRST, start_date LIMIT $1
+       ORDER BY last_scheduling_decision NULLS FIRST, start_date LIMIT ${limit}
        FOR NO KEY UPDATE SKIP LOCKED
      )
      SELECT runs.*,
             coalesce((SELECT json_agg(json_build_object('task_id', ti.task_id, 'map_index', ti.map_index, 'state', ti.state))
                       FROM task_instance ti WHERE ti.dag_id = runs.dag_id AND ti.run_id = runs.run_id), '[]') AS tis
-     FROM runs`,
-    [limit],
-  );
-  return r.rows;
+     FROM runs`;
+  const results = lastResult(await client.query([...before, select].join(';\n')));
+  return results.rows as (DagRunRow & { tis: { task_id: string; map_index: number; state: TiState | null }[] })[];
 }
 
 /**

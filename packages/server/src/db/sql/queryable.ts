@@ -18,3 +18,20 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     client.release();
   }
 }
+
+/**
+ * The result of the last statement of a simple query. Several statements sent
+ * as one query (one round trip) come back as one result each; a single
+ * statement comes back as its result.
+ */
+export function lastResult(r: pg.QueryResult | pg.QueryResult[]): pg.QueryResult {
+  return Array.isArray(r) ? r[r.length - 1] : r;
+}
+
+/** A list of uuids as an SQL array literal, for statements sent without parameters (see lastResult). */
+export function uuidArrayLiteral(ids: string[]): string {
+  for (const id of ids) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a uuid: ${JSON.stringify(id)}`);
+  }
+  return `'{${ids.join(',')}}'::uuid[]`;
+}

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import type { Queryable } from './queryable.ts';
+import { type Queryable, uuidArrayLiteral } from './queryable.ts';
 
 export type TiState =
   | 'scheduled'
@@ -160,13 +160,24 @@ export async function queueCandidates(db: Queryable, limit: number): Promise<Que
 
 /**
  * scheduled → queued for a new try: a fresh id (so the previous try's token is
- * worthless) and try_number + 1.
+ * worthless) and try_number + 1. `commit`: end the caller's transaction in the
+ * same round trip (the scheduler's pass, on the path of every handoff); the
+ * statements then go without parameters, so the ids (uuids, checked) and the
+ * job id (a number) are written into the text.
  */
-export async function queueTis(db: Queryable, ids: string[], jobId: number): Promise<(TaskInstanceRow & { dag_version_id: number })[]> {
-  if (ids.length === 0) return [];
-  const r = await db.query<TaskInstanceRow & { dag_version_id: number }>(
-    `UPDATE task_instance ti SET
-       state = 'queued', id = fresh.new_id, queued_dttm = clock_timestamp(), queued_by_job_id = $2,
+export async function queueTis(
+  db: Queryable,
+  ids: string[],
+  jobId: number,
+  options: { commit?: boolean } = {},
+): Promise<(TaskInstanceRow & { dag_version_id: number })[]> {
+  if (ids.length === 0) {
+    if (options.commit) await db.query('COMMIT');
+    return [];
+  }
+  if (!Number.isSafeInteger(jobId)) throw new Error(`queueTis: bad job id ${jobId}`);
+  const update = `UPDATE task_instance ti SET
+       state = 'queued', id = fresh.new_id, queued_dttm = clock_timestamp(), queued_by_job_id = ${jobId},
        -- a rescheduled sensor or a resumed deferred task continues its try; anything else starts a new, clean one
        try_number = ti.try_number + CASE WHEN ti.keep_try THEN 0 ELSE 1 END,
        start_date = CASE WHEN ti.keep_try THEN ti.start_date END,
@@ -175,12 +186,13 @@ export async function queueTis(db: Queryable, ids: string[], jobId: number): Pro
        keep_try = false, reschedule_date = NULL, trigger_id = NULL, trigger_timeout = NULL,
        end_date = NULL, duration = NULL,
        hostname = NULL, pid = NULL, last_heartbeat_at = NULL, next_retry_at = NULL, rendered_fields = NULL
-     FROM (SELECT unnest($1::uuid[]) AS old_id, unnest($3::uuid[]) AS new_id) AS fresh, dag_run r
+     FROM (SELECT unnest(${uuidArrayLiteral(ids)}) AS old_id, unnest(${uuidArrayLiteral(ids.map(() => crypto.randomUUID()))}) AS new_id) AS fresh, dag_run r
      WHERE ti.id = fresh.old_id AND ti.state = 'scheduled' AND r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-     RETURNING ti.*, r.dag_version_id`,
-    [ids, jobId, ids.map(() => crypto.randomUUID())],
-  );
-  return r.rows;
+     RETURNING ti.*, r.dag_version_id`;
+  const r = await db.query(options.commit ? `${update};\nCOMMIT` : update);
+  // with COMMIT, the UPDATE's rows are in the first of the two results
+  const rows = Array.isArray(r) ? r[0].rows : (r as pg.QueryResult).rows;
+  return rows as (TaskInstanceRow & { dag_version_id: number })[];
 }
 
 /**
