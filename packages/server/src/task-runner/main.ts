@@ -9,6 +9,9 @@ import { preconnect } from './execution-client.ts';
 import { runTask } from './run-task.ts';
 import { TaskLog } from './task-log.ts';
 
+/** How long an idle process waits before loading ICU's data (see below). */
+const ICU_WARM_UP_DELAY_MS = 300;
+
 async function handle(workload: Workload) {
   const taskLog = new TaskLog(workload.log_path);
   taskLog.captureStdio();
@@ -27,14 +30,20 @@ async function handle(workload: Workload) {
   process.exit(code);
 }
 
-// A process's first time-zone lookup loads ICU's zone data (10-50 ms; every DAG
-// checks its timezone when constructed): pay it while idle, not inside a try.
-new Intl.DateTimeFormat('en-US', { timeZone: 'UTC' }).format(0);
+// A process's first Intl date format loads ICU's data (~10 ms of CPU). DAGs in
+// UTC never need it (see the SDK's dates.ts); for the others it is loaded while
+// the process waits, but not during its boot: a process started as a
+// replacement while tries flow boots alongside their handoffs on a small
+// machine, and is often handed a try before this would have mattered.
+const icuWarmUp = setTimeout(() => new Intl.DateTimeFormat('en-US', { timeZone: 'UTC' }).format(0), ICU_WARM_UP_DELAY_MS);
+icuWarmUp.unref();
 
 if (process.env.UPDRAFT_EXECUTION_API_URL) await preconnect(process.env.UPDRAFT_EXECUTION_API_URL);
 
 process.on('message', (message: { type: string; workload: Workload }) => {
-  if (message?.type === 'run') void handle(message.workload);
+  if (message?.type !== 'run') return;
+  clearTimeout(icuWarmUp);
+  void handle(message.workload);
 });
 // An orphaned warm process (its executor died) has nothing to wait for.
 process.on('disconnect', () => {
