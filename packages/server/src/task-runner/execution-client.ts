@@ -12,14 +12,23 @@ import type { ConnectionInfo } from '@updraft/sdk/runtime';
 // of CPU in every task process (3 ms this way).
 const requireBuiltin = createRequire(import.meta.url);
 const http = requireBuiltin('node:http') as typeof import('node:http');
-const https = requireBuiltin('node:https') as typeof import('node:https');
-
-const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 4 }), https: new https.Agent({ keepAlive: true, maxSockets: 4 }) };
+type Transport = { module: typeof import('node:http'); agent: import('node:http').Agent };
+const plain: Transport = { module: http, agent: new http.Agent({ keepAlive: true, maxSockets: 4 }) };
+// node:https (and TLS) only for an https api-server: ~2 ms of every process's boot otherwise
+let secure: Transport | null = null;
+function transportFor(url: URL): Transport {
+  if (url.protocol !== 'https:') return plain;
+  if (!secure) {
+    const https = requireBuiltin('node:https') as typeof import('node:https');
+    secure = { module: https as unknown as typeof import('node:http'), agent: new https.Agent({ keepAlive: true, maxSockets: 4 }) };
+  }
+  return secure;
+}
 
 function request(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; text: string }> {
-  const transport = url.protocol === 'https:' ? https : http;
+  const transport = transportFor(url);
   return new Promise((resolve, reject) => {
-    const req = transport.request(url, { method, headers, agent: url.protocol === 'https:' ? agents.https : agents.http }, (res) => {
+    const req = transport.module.request(url, { method, headers, agent: transport.agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
