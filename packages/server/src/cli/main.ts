@@ -68,9 +68,6 @@ async function serve(which: ComponentSelection, port?: string) {
   process.on('SIGINT', remember);
   process.on('SIGTERM', remember);
   const running = await startComponents(cfg, which, (line) => process.stdout.write(`${line}\n`));
-  process.removeListener('SIGINT', remember);
-  process.removeListener('SIGTERM', remember);
-  if (running.app) process.stdout.write(`Updraft ${VERSION} is running at ${running.url} (UPDRAFT_HOME=${cfg.home})\n`);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -79,8 +76,14 @@ async function serve(which: ComponentSelection, port?: string) {
     await running.stop();
     process.exit(0);
   };
+  // the new handlers go on before the old ones come off: a signal with no listener
+  // at all, even for an instant, gets its default action and kills the process
+  // mid-way (seen when a supervisor's SIGTERM followed the first healthy answer)
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.removeListener('SIGINT', remember);
+  process.removeListener('SIGTERM', remember);
+  if (running.app) process.stdout.write(`Updraft ${VERSION} is running at ${running.url} (UPDRAFT_HOME=${cfg.home})\n`);
   if (signalledEarly) void shutdown(signalledEarly);
   await new Promise(() => undefined);
 }
