@@ -14,8 +14,10 @@ import type { Executor, ProcessExit, Workload } from './workload.ts';
 /** The task process started from the TypeScript sources (when no bundle could be built). */
 export const RUNNER_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'task-runner', 'main.ts');
 
-/** The pool is refilled once no try was submitted for this long (see replaceLater). */
+/** The pool is refilled once no try was submitted for this long (see replaceLater)… */
 const QUIET_MS = 100;
+/** …one process at a time, this far apart, so that the thread is never stalled for long. */
+const REFILL_STEP_MS = 10;
 /** Below this many idle processes, each one taken is replaced as soon as its try has started. */
 const LOW_WATER = 4;
 /** When a try has not reported its start by then (a slow or failing start), its process is replaced anyway. */
@@ -145,17 +147,16 @@ export class LocalExecutor implements Executor {
   /**
    * When to start the processes that replace the ones tries took. Starting one
    * stalls this thread (shared by the api-server and the scheduler) for 5-12 ms
-   * of fork and exec, and the new process then boots for ~40 ms of CPU: on two
+   * of fork and exec, and the new process then boots for ~30 ms of CPU: on two
    * cores, either one during a handoff doubled its latency (measured: a 10-task
    * chain's handoff p50 went from ~10 to ~20 ms). So the pool is refilled once
-   * tries stop arriving for a moment (QUIET_MS). Only when it runs low does a
-   * replacement start at once, after the try that took a process reports that
-   * it started (its handoff is over), so that a burst never waits for a cold boot.
+   * tries stop arriving for a moment (QUIET_MS), a process at a time; a new try
+   * stops the refill. Only when the pool runs low does a replacement start at
+   * once, after the try that took a process reports that it started (its
+   * handoff is over), so that a burst never waits for a cold boot.
    */
   private replaceLater(taken: ChildProcess) {
-    clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => this.refill(), QUIET_MS);
-    this.quietTimer.unref();
+    this.refillWhenQuiet(QUIET_MS);
     if (this.warm.length >= LOW_WATER) return;
     let replaced = false;
     const replaceOne = () => {
@@ -170,6 +171,15 @@ export class LocalExecutor implements Executor {
     taken.on('message', (m: { type?: string }) => {
       if (m?.type === 'started') setImmediate(replaceOne);
     });
+  }
+
+  private refillWhenQuiet(delayMs: number) {
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => {
+      this.refill(1);
+      if (this.warm.length < this.warmTarget()) this.refillWhenQuiet(REFILL_STEP_MS);
+    }, delayMs);
+    this.quietTimer.unref();
   }
 
   /** Stops idle processes and waits for running tries (they are killed after `graceMs`). */
