@@ -7,7 +7,8 @@ import { loadConfig, type Config } from '../packages/server/src/config/config.ts
 import { startComponents, type ComponentSelection, type RunningComponents } from '../packages/server/src/components/standalone.ts';
 import { triggerDagRun } from '../packages/server/src/scheduler/runs.ts';
 
-export const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+/** Where scenarios write their JSON: bench/results, or BENCH_RESULTS_DIR (the test that runs the quick suite uses a temporary folder). */
+export const RESULTS = process.env.BENCH_RESULTS_DIR || path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
