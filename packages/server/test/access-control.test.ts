@@ -8,6 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -294,6 +296,62 @@ describe('updraft roles', () => {
       const audit = await s.db.pool.query("SELECT event FROM log WHERE extra LIKE $1 AND event LIKE '%role%' ORDER BY id", [`%"${role}"%`]);
       const expected = remote ? ['post_role', 'patch_role', 'patch_role', 'patch_role', 'delete_role'] : ['cli_roles_create', 'cli_roles_add_perms', 'cli_roles_add_perms', 'cli_roles_del_perms', 'cli_roles_delete'];
       assert.deepEqual(audit.rows.map((r) => r.event), expected);
+    });
+
+    test(`export and import ${remote ? 'through the api-server' : 'on the local database'}: custom roles round-trip, existing ones are left alone, a bad file changes nothing`, async () => {
+      const ok = async (args: string[]) => {
+        const r = await updraft(args, remote);
+        assert.equal(r.code, 0, `updraft ${args.join(' ')}: ${r.stderr}`);
+        return r.stdout;
+      };
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'updraft-roles-'));
+      const file = path.join(dir, 'roles.json');
+      const role = remote ? 'exported_remote' : 'exported_local';
+      const empty = `${role}_empty`;
+      await ok(['roles', 'create', role, empty]);
+      await ok(['roles', 'add-perms', role, '-r', 'DAGs', '-a', 'can_read', 'can_edit']);
+      await ok(['roles', 'add-perms', role, '-r', 'Variables', '-a', 'can_read']);
+      assert.match(await ok(['roles', 'export', file, '-p']), /roles \(\d+ entries\) exported to/);
+      const rows = JSON.parse(fs.readFileSync(file, 'utf8')) as { name: string; resource: string; action: string }[];
+      assert.deepEqual(rows.filter((r) => r.name === role || r.name === empty), [
+        { name: role, resource: 'DAGs', action: 'can_edit,can_read' },
+        { name: role, resource: 'Variables', action: 'can_read' },
+        { name: empty, resource: '', action: '' },
+      ]);
+      assert.ok(!rows.some((r) => ['Admin', 'Op', 'User', 'Viewer'].includes(r.name)), 'built-in roles are not exported');
+
+      await ok(['roles', 'delete', role, empty]);
+      await ok(['roles', 'add-perms', 'team_a', '-r', 'Pools', '-a', 'can_read']);
+      const out = await ok(['roles', 'import', file]);
+      assert.match(out, new RegExp(`Role '${role}' imported with 3 permissions`));
+      assert.match(out, new RegExp(`Role '${empty}' imported with 0 permissions`));
+      assert.match(out, /Role 'team_a' exists already: left as it is/);
+      const perms = await s.db.pool.query('SELECT action, resource FROM role_permission WHERE role = $1 ORDER BY resource, action', [role]);
+      assert.deepEqual(perms.rows, [{ action: 'can_edit', resource: 'DAGs' }, { action: 'can_read', resource: 'DAGs' }, { action: 'can_read', resource: 'Variables' }]);
+      assert.equal((await s.db.pool.query('SELECT 1 FROM role WHERE name = $1', [empty])).rowCount, 1);
+      await ok(['roles', 'del-perms', 'team_a', '-r', 'Pools', '-a', 'can_read']);
+
+      await ok(['roles', 'delete', role, empty]);
+      const before = await snapshot();
+      const bad = (name: string, text: string) => {
+        const f = path.join(dir, name);
+        fs.writeFileSync(f, text);
+        return f;
+      };
+      for (const [f, message] of [
+        [path.join(dir, 'missing.json'), /does not exist/],
+        [bad('garbage.json', '{ not json'), /is not valid JSON/],
+        [bad('object.json', '{"name": "x"}'), /must hold a list/],
+        [bad('action.json', JSON.stringify([{ name: role, resource: 'DAGs', action: 'can_read' }, { name: empty, resource: 'DAGs', action: 'can_fly' }])), /entry 2 .*Unknown action 'can_fly'/],
+        [bad('resource.json', JSON.stringify([{ name: role, resource: 'Spaceships', action: 'can_read' }])), /entry 1 .*Unknown resource 'Spaceships'/],
+        [bad('name.json', JSON.stringify([{ name: '', resource: '', action: '' }])), /A role name must be/],
+      ] as const) {
+        const r = await updraft(['roles', 'import', f], remote);
+        assert.equal(r.code, 1, f);
+        assert.match(r.stderr, message);
+      }
+      assert.deepEqual(await snapshot(), before, 'a refused import changed nothing (not even the valid entries before the bad one)');
+      fs.rmSync(dir, { recursive: true, force: true });
     });
   }
 });

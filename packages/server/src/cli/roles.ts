@@ -1,9 +1,10 @@
 /**
- * `updraft roles create | list | delete | add-perms | del-perms`, as Airflow's:
+ * `updraft roles create | list | delete | add-perms | del-perms | export | import`, as Airflow's:
  * on the local installation's database, or through the api-server's
  * /auth/fab/v1/roles endpoints with --api-url (or UPDRAFT_API_URL). Built-in
  * roles (Admin, Op, User, Viewer) are listed but never deleted or changed.
  */
+import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Config } from '../config/config.ts';
 import { logEvent } from '../db/sql/event-log.ts';
@@ -141,6 +142,55 @@ function permissionsOf(resources: string[], actions: string[]): Permission[] {
   return permissions;
 }
 
+/** Airflow's export format: one entry per role and resource, the actions comma-joined; a role without permissions has '' for both. */
+interface ExportedRow {
+  name: string;
+  resource: string;
+  action: string;
+}
+
+function exportRows(roles: RoleInfo[]): ExportedRow[] {
+  const rows: ExportedRow[] = [];
+  for (const role of roles.filter((r) => !r.builtin)) {
+    const byResource = new Map<string, string[]>();
+    for (const p of role.own) byResource.set(p.resource, [...(byResource.get(p.resource) ?? []), p.action]);
+    if (byResource.size === 0) rows.push({ name: role.name, resource: '', action: '' });
+    for (const [resource, actions] of [...byResource].sort(([a], [b]) => (a < b ? -1 : 1))) rows.push({ name: role.name, resource, action: [...actions].sort().join(',') });
+  }
+  return rows;
+}
+
+/** Reads and checks a whole export file before anything changes: the roles it names, with their permissions. */
+function readExport(file: string): Map<string, Permission[]> {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new CliError(e.code === 'ENOENT' ? `File '${file}' does not exist` : `File '${file}' is not valid JSON: ${e.message}`);
+  }
+  if (!Array.isArray(data)) throw new CliError(`File '${file}' must hold a list of {"name", "resource", "action"} entries (as updraft roles export writes)`);
+  const roles = new Map<string, Permission[]>();
+  data.forEach((entry: unknown, i) => {
+    const e = entry as Partial<ExportedRow> | null;
+    const where = `entry ${i + 1} of '${file}'`;
+    if (!e || typeof e !== 'object' || typeof e.name !== 'string' || typeof (e.resource ?? '') !== 'string' || typeof (e.action ?? '') !== 'string') {
+      throw new CliError(`${where}: expected {"name": string, "resource": string, "action": string}`);
+    }
+    const nameProblem = roleNameProblem(e.name);
+    if (nameProblem) throw new CliError(`${where}: ${nameProblem}`);
+    const actions = (e.action ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    if (!e.resource !== (actions.length === 0)) throw new CliError(`${where}: a resource needs at least one action, and actions need a resource`);
+    const permissions = actions.map((action) => ({ action, resource: e.resource as string }));
+    for (const p of permissions) {
+      const problem = permissionProblem(p);
+      if (problem) throw new CliError(`${where}: ${problem}`);
+    }
+    roles.set(e.name, [...(roles.get(e.name) ?? []), ...permissions]);
+  });
+  return roles;
+}
+
 export function registerRoleCommands(program: Command, config: () => Config) {
   const roles = program.command('roles').description('Manage roles: the built-in ones and custom ones that DAGs can grant access to (access_control)');
   roles
@@ -220,4 +270,32 @@ export function registerRoleCommands(program: Command, config: () => Config) {
         });
       });
   }
+  roles
+    .command('export')
+    .description("Write the custom roles and their permissions to a JSON file (Airflow's format; built-in roles and what DAGs' access_control grants are left out)")
+    .argument('<file>', 'JSON file to write')
+    .option('-p, --pretty', 'indent the JSON')
+    .action(async (file: string, o: { pretty?: boolean }) => {
+      const rows = exportRows(await withRoles(config, (store) => store.list()));
+      fs.writeFileSync(file, `${JSON.stringify(rows, null, o.pretty ? 4 : undefined)}\n`);
+      process.stdout.write(`${new Set(rows.map((r) => r.name)).size} roles (${rows.length} entries) exported to ${file}\n`);
+    });
+  roles
+    .command('import')
+    .description('Create the roles of a JSON file written by roles export, with their permissions. Roles that exist already, and the built-in ones, are left as they are (as Airflow does); the file is checked whole before anything changes')
+    .argument('<file>', 'JSON file to read')
+    .action(async (file: string) => {
+      const wanted = readExport(file);
+      await withRoles(config, async (store) => {
+        for (const [name, permissions] of wanted) {
+          if (isBuiltinRole(name) || (await store.find(name))) {
+            process.stdout.write(`Role '${name}' exists already: left as it is\n`);
+            continue;
+          }
+          await store.create(name);
+          if (permissions.length) await store.change(name, 'add', permissions);
+          process.stdout.write(`Role '${name}' imported with ${permissions.length} permission${permissions.length === 1 ? '' : 's'}\n`);
+        }
+      });
+    });
 }
