@@ -4,11 +4,20 @@ import { formatInTimezone, isValidTimezone, parseDagDate, timezoneOffsetMs } fro
 
 describe('dates', () => {
   it('UTC under any of its spellings is valid and has no offset (answered without Intl)', () => {
-    for (const name of ['UTC', 'utc', 'Etc/UTC']) {
-      assert.equal(isValidTimezone(name), true, name);
-      assert.equal(timezoneOffsetMs(Date.UTC(2024, 6, 1, 12), name), 0, name);
-      assert.equal(formatInTimezone(new Date(Date.UTC(2024, 6, 1, 12, 30)), name), '2024-07-01T12:30:00+00:00');
-      assert.equal(parseDagDate('2024-07-01', name).toISOString(), '2024-07-01T00:00:00.000Z');
+    // any use of Intl's date formatting on this path throws: the answers must come without it
+    const real = Intl.DateTimeFormat;
+    Intl.DateTimeFormat = function noIntl() {
+      throw new Error('Intl.DateTimeFormat used for UTC');
+    } as unknown as typeof Intl.DateTimeFormat;
+    try {
+      for (const name of ['UTC', 'utc', 'Etc/UTC']) {
+        assert.equal(isValidTimezone(name), true, name);
+        assert.equal(timezoneOffsetMs(Date.UTC(2024, 6, 1, 12), name), 0, name);
+        assert.equal(formatInTimezone(new Date(Date.UTC(2024, 6, 1, 12, 30)), name), '2024-07-01T12:30:00+00:00');
+        assert.equal(parseDagDate('2024-07-01', name).toISOString(), '2024-07-01T00:00:00.000Z');
+      }
+    } finally {
+      Intl.DateTimeFormat = real;
     }
   });
 

@@ -142,22 +142,20 @@ function permissionsOf(resources: string[], actions: string[]): Permission[] {
   return permissions;
 }
 
-/** Airflow's export format: one entry per role and resource, the actions comma-joined; a role without permissions has '' for both. */
-interface ExportedRow {
-  name: string;
-  resource: string;
-  action: string;
+/** Airflow's export format (and `list -p`'s rows): one entry per role and resource, the actions comma-joined; an exported role without permissions has '' for both. */
+type ExportedRow = { name: string; resource: string; action: string };
+
+/** Airflow's layout of a role's permissions: one row per resource (sorted), its actions sorted and comma-joined. */
+function rowsByResource(name: string, permissions: Permission[]): ExportedRow[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const p of permissions) byResource.set(p.resource, (byResource.get(p.resource) ?? new Set()).add(p.action));
+  return [...byResource]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([resource, actions]) => ({ name, resource, action: [...actions].sort().join(',') }));
 }
 
 function exportRows(roles: RoleInfo[]): ExportedRow[] {
-  const rows: ExportedRow[] = [];
-  for (const role of roles.filter((r) => !r.builtin)) {
-    const byResource = new Map<string, string[]>();
-    for (const p of role.own) byResource.set(p.resource, [...(byResource.get(p.resource) ?? []), p.action]);
-    if (byResource.size === 0) rows.push({ name: role.name, resource: '', action: '' });
-    for (const [resource, actions] of [...byResource].sort(([a], [b]) => (a < b ? -1 : 1))) rows.push({ name: role.name, resource, action: [...actions].sort().join(',') });
-  }
-  return rows;
+  return roles.filter((r) => !r.builtin).flatMap((role) => (role.own.length ? rowsByResource(role.name, role.own) : [{ name: role.name, resource: '', action: '' }]));
 }
 
 /** Reads and checks a whole export file before anything changes: the roles it names, with their permissions. */
@@ -217,19 +215,8 @@ export function registerRoleCommands(program: Command, config: () => Config) {
         printRows(all.map((r) => ({ name: r.name })), o.output);
         return;
       }
-      // Airflow's layout: one row per role and resource, the actions joined
-      const rows = new Map<string, { name: string; resource: string; action: string[] }>();
-      for (const role of all) {
-        for (const p of [...role.own, ...role.fromDags]) {
-          const key = `${role.name}\u0000${p.resource}`;
-          const row = rows.get(key) ?? { name: role.name, resource: p.resource, action: [] };
-          row.action.push(p.action);
-          rows.set(key, row);
-        }
-      }
-      const key = (r: { name: string; resource: string }) => `${r.name}\u0000${r.resource}`;
-      const sorted = [...rows.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
-      printRows(sorted.map((r) => ({ name: r.name, resource: r.resource, action: [...new Set(r.action)].sort().join(',') })), o.output, ['name', 'resource', 'action']);
+      const sorted = [...all].sort((a, b) => (a.name < b.name ? -1 : 1));
+      printRows(sorted.flatMap((role) => rowsByResource(role.name, [...role.own, ...role.fromDags])), o.output, ['name', 'resource', 'action']);
     });
   roles
     .command('delete')

@@ -1,7 +1,7 @@
 /** dag_run rows: creation (with its task instances) and the run-level state transitions. */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { lastResult, type Queryable } from './queryable.ts';
+import { type Queryable, statementResults } from './queryable.ts';
 import type { TiState } from './task-instances.ts';
 
 export type RunType = 'scheduled' | 'manual' | 'backfill' | 'asset_triggered';
@@ -168,7 +168,7 @@ export async function lockRunningRuns(
        SELECT array_agg(ti.task_id) AS ti_task_ids, array_agg(ti.map_index) AS ti_map_indexes, array_agg(ti.state) AS ti_states
        FROM task_instance ti WHERE ti.dag_id = runs.dag_id AND ti.run_id = runs.run_id
      ) t`;
-  const results = lastResult(await client.query([...before, select].join(';\n')));
+  const results = statementResults(await client.query([...before, select].join(';\n'))).at(-1) as pg.QueryResult;
   type Row = DagRunRow & { ti_task_ids: string[] | null; ti_map_indexes: number[] | null; ti_states: (TiState | null)[] | null };
   return (results.rows as Row[]).map(({ ti_task_ids, ti_map_indexes, ti_states, ...run }) => ({
     ...run,

@@ -20,15 +20,14 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
 }
 
 /**
- * The result of the last statement of a simple query. Several statements sent
- * as one query (one round trip) come back as one result each; a single
- * statement comes back as its result.
+ * The results of a simple query, one per statement. Several statements sent as
+ * one query (one round trip) come back as a list; a single statement as its result.
  */
-export function lastResult(r: pg.QueryResult | pg.QueryResult[]): pg.QueryResult {
-  return Array.isArray(r) ? r[r.length - 1] : r;
+export function statementResults(r: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
+  return Array.isArray(r) ? r : [r];
 }
 
-/** A list of uuids as an SQL array literal, for statements sent without parameters (see lastResult). */
+/** A list of uuids as an SQL array literal, for statements sent without parameters (see statementResults). */
 export function uuidArrayLiteral(ids: string[]): string {
   for (const id of ids) {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a uuid: ${JSON.stringify(id)}`);

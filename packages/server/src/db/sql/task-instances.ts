@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { type Queryable, uuidArrayLiteral } from './queryable.ts';
+import { type Queryable, statementResults, uuidArrayLiteral } from './queryable.ts';
 
 export type TiState =
   | 'scheduled'
@@ -189,10 +189,9 @@ export async function queueTis(
      FROM (SELECT unnest(${uuidArrayLiteral(ids)}) AS old_id, unnest(${uuidArrayLiteral(ids.map(() => crypto.randomUUID()))}) AS new_id) AS fresh, dag_run r
      WHERE ti.id = fresh.old_id AND ti.state = 'scheduled' AND r.dag_id = ti.dag_id AND r.run_id = ti.run_id
      RETURNING ti.*, r.dag_version_id`;
-  const r = await db.query(options.commit ? `${update};\nCOMMIT` : update);
   // with COMMIT, the UPDATE's rows are in the first of the two results
-  const rows = Array.isArray(r) ? r[0].rows : (r as pg.QueryResult).rows;
-  return rows as (TaskInstanceRow & { dag_version_id: number })[];
+  const [updated] = statementResults(await db.query(options.commit ? `${update};\nCOMMIT` : update));
+  return updated.rows as (TaskInstanceRow & { dag_version_id: number })[];
 }
 
 /**
